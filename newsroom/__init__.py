@@ -1,0 +1,1 @@
+"""Build, preview and template helpers for the newsroom static site."""

@@ -1,0 +1,31 @@
+"""Pelican settings for publishing (`invoke preview`, `invoke publish`).
+
+Everything in pelicanconf.py applies; this file changes what differs on the
+live site: absolute URLs and feeds.
+"""
+
+import os
+import sys
+
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+
+from pelicanconf import *  # noqa: E402,F401,F403
+
+# The public address of the site, without a trailing slash. Set SITEURL in
+# the environment when publishing elsewhere (a sub-path such as
+# https://example.org/news works too).
+SITEURL = os.environ.get("SITEURL", "https://news.example.org").rstrip("/")
+RELATIVE_URLS = False
+
+# --- Feeds ----------------------------------------------------------------
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/section/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/section/{slug}.rss.xml"
+TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+TAG_FEED_RSS = "feeds/tag/{slug}.rss.xml"
+
+# Where `invoke publish` copies the site: a folder, or user@host:path for
+# rsync. Empty means "ask": publishing never guesses a destination.
+PUBLISH_TARGET = os.environ.get("PUBLISH_TARGET", "")

@@ -1,0 +1,129 @@
+"""Tasks for editors and developers: `invoke --list` shows them all.
+
+Every build goes through `python -m newsroom.build`, the same code path the
+tests use: Pelican, then the Pagefind index, then an atomic swap into the
+output folder. A failed build names each problem and keeps the old site.
+"""
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+OUTPUT = ROOT / "output"
+DEV_SETTINGS = ROOT / "pelicanconf.py"
+PUBLISH_SETTINGS = ROOT / "publishconf.py"
+WATCHED = [ROOT / "content", ROOT / "theme", ROOT / "plugins", DEV_SETTINGS, ROOT / "newsroom"]
+PY = shlex.quote(sys.executable)
+
+
+def _build(c, settings=DEV_SETTINGS, output=OUTPUT, warn=False):
+    command = f"{PY} -m newsroom.build -s {shlex.quote(str(settings))} -o {shlex.quote(str(output))}"
+    result = c.run(command, warn=True, pty=False)
+    if result.failed and not warn:
+        raise Exit(code=result.exited)
+    return result.ok
+
+
+@task
+def clean(c):
+    """Remove the output folder and the build caches."""
+    for path in (OUTPUT, ROOT / ".cache"):
+        if path.exists():
+            shutil.rmtree(path)
+            print(f"Removed {path.relative_to(ROOT)}")
+
+
+@task
+def build(c):
+    """Build the site into output/ for local preview."""
+    _build(c)
+
+
+@task
+def rebuild(c):
+    """Clean, then build from scratch."""
+    clean(c)
+    build(c)
+
+
+@task
+def regenerate(c):
+    """Rebuild whenever content, theme, plugins or settings change."""
+    from newsroom.watch import watch
+
+    _build(c, warn=True)
+    print("Watching for changes (Ctrl+C to stop)")
+    try:
+        watch(WATCHED, lambda: _build(c, warn=True))
+    except KeyboardInterrupt:
+        pass
+
+
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
+def serve(c, host="127.0.0.1", port=8000):
+    """Serve the output folder at http://127.0.0.1:8000."""
+    from newsroom.server import serve as serve_site
+
+    serve_site(OUTPUT, host, int(port))
+
+
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
+def reserve(c, host="127.0.0.1", port=8000):
+    """Build, then serve."""
+    build(c)
+    serve(c, host=host, port=port)
+
+
+@task
+def preview(c):
+    """Build with publishconf.py (absolute URLs, feeds) into output/."""
+    _build(c, settings=PUBLISH_SETTINGS)
+
+
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
+def livereload(c, host="127.0.0.1", port=8000):
+    """Serve, rebuild on changes, and reload the browser."""
+    from newsroom.livereload import run_livereload
+
+    _build(c, warn=True)
+    run_livereload(
+        root=OUTPUT,
+        watched=WATCHED,
+        rebuild=lambda: _build(c, warn=True),
+        host=host,
+        port=int(port),
+    )
+
+
+@task(help={"target": "folder or rsync destination (user@host:path); default: PUBLISH_TARGET"})
+def publish(c, target=None):
+    """Build with publishconf.py, then copy the site to TARGET."""
+    target = target or os.environ.get("PUBLISH_TARGET") or _setting("PUBLISH_TARGET")
+    if not target:
+        raise Exit(
+            "publish: no target. Give one with `invoke publish --target PATH` "
+            "(a folder, or user@host:path for rsync), set PUBLISH_TARGET in the "
+            "environment, or set PUBLISH_TARGET in publishconf.py.",
+            code=2,
+        )
+    _build(c, settings=PUBLISH_SETTINGS)
+    if ":" in target and not Path(target).exists():
+        if not shutil.which("rsync"):
+            raise Exit("publish: rsync is not installed; install it or give a folder", code=2)
+        c.run(f"rsync -a --delete {shlex.quote(str(OUTPUT))}/ {shlex.quote(target)}")
+    else:
+        from newsroom.publish import copy_site
+
+        copy_site(OUTPUT, Path(target))
+    print(f"Published to {target}")
+
+
+def _setting(name):
+    from pelican.settings import read_settings
+
+    return read_settings(str(PUBLISH_SETTINGS)).get(name)
