@@ -89,3 +89,75 @@ def published_site(tmp_path_factory) -> BuildResult:
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+# --- Browser and server helpers -------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def require_chromium() -> Path:
+    """Debian's Chromium, or a skip (a failure in CI, where it must exist)."""
+    path = Path(os.environ.get("CHROMIUM_PATH", CHROMIUM))
+    if path.exists():
+        return path
+    message = f"Chromium not found at {path}: apt-get install chromium"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium driven by Playwright (no browser download)."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class ServedSite:
+    """A built site served by the preview server on a free loopback port."""
+
+    def __init__(self, root: Path):
+        import threading
+
+        from newsroom.server import make_server
+
+        self.root = root
+        self.httpd = make_server(root, "127.0.0.1", 0)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def serve_site():
+    """Factory: serve_site(path) -> ServedSite; all are stopped at the end."""
+    servers: list[ServedSite] = []
+
+    def start(root: Path) -> ServedSite:
+        server = ServedSite(root)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def served_site(site, serve_site) -> ServedSite:
+    """The development build, served over HTTP."""
+    return serve_site(site.output)
