@@ -15,7 +15,9 @@ SITE_LANGUAGE = "en"  # BCP 47 tag for <html lang> and feeds
 DEFAULT_LANG = "en"
 # The publisher named in structured data and news sitemaps.
 PUBLISHER_NAME = SITENAME
-PUBLISHER_LOGO = "images/site/logo.png"
+# Site-relative URL of the logo (at least 112x112 px; drawn by
+# scripts/make_publisher_logo.py into theme/static/images/).
+PUBLISHER_LOGO = "theme/images/logo.png"
 
 # --- URLs ---------------------------------------------------------------------
 # Development builds use relative URLs so the output can be opened from any
@@ -63,6 +65,13 @@ TIMEZONE = "Africa/Nairobi"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_PAGINATION = 12
 DEFAULT_ORPHANS = 0
+# Page 2 of a list lives at .../page/2/ (clean URLs, like the rest of the site);
+# "Newer stories" on page 2 of the home page links the site root, not index.html.
+INDEX_URL = ""
+PAGINATION_PATTERNS = [
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+]
 # Sections, in navigation order. An article's Category must be one of them;
 # any other value fails the build (a typo would otherwise create a section).
 SECTIONS = ["News", "Politics", "World", "Business", "Sport", "Culture"]
@@ -96,17 +105,99 @@ JINJA_ENVIRONMENT = {
     "autoescape": True,
     "extensions": [],
 }
-DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search"]
+# The search page (Pagefind UI); see "Discovery" below.
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 PAGINATED_TEMPLATES = {"index": None, "category": None, "tag": None, "author": None}
 # Links in the footer (title, URL relative to the site root).
 FOOTER_LINKS = [("About", "about/")]
 
+# --- Reader experience --------------------------------------------------------
+# How many "related stories" (sharing tags) an article page lists.
+RELATED_STORIES_MAX = 4
+# Share links are plain links (no scripts, no trackers): name and URL pattern;
+# {url} and {title} are filled in URL-encoded. They share the public address,
+# also from development builds, whose own URLs are relative.
+SHARE_SITEURL = "https://news.example.org"
+SHARE_LINKS = [
+    ("Email", "mailto:?subject={title}&body={url}"),
+    ("WhatsApp", "https://wa.me/?text={title}%20{url}"),
+    ("Facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
+    ("X", "https://x.com/intent/post?text={title}&url={url}"),
+    ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+]
+
 # --- Plugins ------------------------------------------------------------------
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = [
+    # Editor mistakes (bad dates, missing files, broken images, duplicate
+    # URLs, unknown sections) become one clear error each, with a line number.
+    "content_checks",
     # Markdown titles and bodies are text: escape raw HTML before typogrify.
     "plain_metadata",
+    # Reader experience: "previous/next story" and "related stories" links.
+    "story_neighbours",
+    "related_stories",
+    # Discovery: feeds with full content and lead images, sitemaps and
+    # robots.txt, JSON-LD helpers (all need an absolute SITEURL).
+    "news_feeds",
+    "sitemaps",
+    "structured_data",
+    # Photos: embedded metadata becomes captioned, credited, responsive
+    # <figure>s; renditions are encoded once and cached (see "Photos" below).
+    "photos",
 ]
+
+# --- Photos ---------------------------------------------------------------------
+# Folders under content/ whose images are photos: published only as
+# renditions, never as the original file, unless PHOTO_PUBLISH_ORIGINALS.
+PHOTO_PATHS = ["images"]
+PHOTO_PUBLISH_ORIGINALS = False
+# Rendition widths in px (never wider than the original), formats in the order
+# browsers should try them (JPEG is always the fallback) and encoder options
+# (chosen with bench/photos.py: AVIF/WebP at about the SSIM of JPEG).
+PHOTO_WIDTHS = [480, 800, 1200, 1600, 2000]
+PHOTO_FORMATS = ["avif", "webp", "jpeg"]
+PHOTO_ENCODER_OPTIONS = {
+    "avif": {"quality": 70, "speed": 8, "max_threads": 1},
+    "webp": {"quality": 85, "method": 4},
+    "jpeg": {"quality": 82, "optimize": True, "progressive": True},
+}
+# The lead photo's centre crops for Open Graph and JSON-LD (JPEG, this wide),
+# and its list thumbnail (ratio and widths; the card shows it about 18rem wide).
+PHOTO_CROPS = {"16x9": [16, 9], "4x3": [4, 3], "1x1": [1, 1]}
+PHOTO_CROP_WIDTH = 1200
+PHOTO_THUMBNAIL_RATIO = [3, 2]
+PHOTO_THUMBNAIL_WIDTHS = [400, 800]
+# `sizes` for body photos (the 40rem text column), the lead photo (60rem) and
+# thumbnails; keep them in step with theme/static/css/site.css.
+PHOTO_SIZES = {
+    "body": "(min-width: 44rem) 40rem, 100vw",
+    "lead": "(min-width: 62rem) 60rem, 100vw",
+    "thumbnail": "(min-width: 60rem) 18rem, (min-width: 40rem) 45vw, 100vw",
+}
+# Where renditions go in the output, and the encode cache (outside the output:
+# each build renders into a fresh folder).
+PHOTO_OUTPUT_DIR = "images/renditions"
+PHOTO_CACHE_PATH = str(ROOT / ".cache" / "photos")
+# Encoder processes; None means one per CPU core.
+PHOTO_WORKERS = None
+# Alt text an editor writes for a photo that is only decoration (alt="").
+PHOTO_DECORATIVE_MARKER = "(decorative)"
+# Background for transparent PNGs in the JPEG fallback.
+PHOTO_MATTE = "#ffffff"
+
+# --- Discovery ----------------------------------------------------------------
+# Feeds, sitemaps, canonical/Open Graph/Twitter tags and JSON-LD need absolute
+# URLs, so they appear only in builds with an absolute SITEURL (publishconf.py).
+# Days before the build time (SOURCE_DATE_EPOCH) a story stays in the Google
+# News sitemap.
+NEWS_SITEMAP_WINDOW_DAYS = 2
+# Site-relative URL prefixes left out of sitemap.xml (search result pages).
+SITEMAP_EXCLUDE = ["search/"]
+# Bylines that name the newsroom, not a person: Organization in JSON-LD.
+DESK_BYLINES = ["Staff Reporter"]
 
 # Small template filters (plain text of HTML, ISO dates, reading time, ...).
 from newsroom.filters import JINJA_FILTERS  # noqa: E402
@@ -122,6 +213,26 @@ TAG_FEED_RSS = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
+
+# --- Security -----------------------------------------------------------------
+# The Content-Security-Policy <meta> on every page (partials/security_meta.html):
+# scripts only from the site, never inline, so injected markup cannot run;
+# Pagefind compiles its WebAssembly index ('wasm-unsafe-eval', not
+# 'unsafe-eval'). JSON-LD <script type="application/ld+json"> is data, not
+# script, and needs no exception.
+CONTENT_SECURITY_POLICY = [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+]
+# Other sites see our origin, never the page a reader came from.
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # --- Build --------------------------------------------------------------------
 OUTPUT_PATH = "output"

@@ -16,6 +16,8 @@ from pelicanconf import *  # noqa: E402,F401,F403
 # https://example.org/news works too).
 SITEURL = os.environ.get("SITEURL", "https://news.example.org").rstrip("/")
 RELATIVE_URLS = False
+# Share links carry the address the site is published at.
+SHARE_SITEURL = SITEURL
 
 # --- Feeds ----------------------------------------------------------------
 FEED_DOMAIN = SITEURL

@@ -123,6 +123,17 @@ def publish(c, target=None):
     print(f"Published to {target}")
 
 
+@task(help={"reports": "folder to keep the full Lighthouse JSON reports in"})
+def audit(c, reports=None):
+    """Lighthouse (mobile) on the home and article pages of a local publishing build."""
+    command = f"{PY} -m newsroom.audit"
+    if reports:
+        command += f" --reports {shlex.quote(str(reports))}"
+    result = c.run(command, warn=True, pty=False)
+    if result.failed:
+        raise Exit(code=result.exited)
+
+
 def _setting(name):
     from pelican.settings import read_settings
 

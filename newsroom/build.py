@@ -4,9 +4,13 @@ This is the one code path behind ``invoke build``, ``invoke publish`` and the
 test suite (which runs it as ``python -m newsroom.build``).
 
 1. Pelican renders into a fresh staging folder beside the output folder.
-2. Every warning or error Pelican or a plugin logs is collected; the build
-   goes on so that all problems are reported in one run.
-3. Pagefind indexes the staged pages.
+2. Every warning or error Pelican or a plugin logs is collected (and made
+   clear by ``newsroom.problems``); the build goes on so that all problems
+   are reported in one run. A crash after reported problems is their
+   consequence and is reported as one more line; a crash without any is a
+   bug and keeps its traceback. Either way the build fails.
+3. Pagefind indexes the staged pages; ``newsroom.search_index`` then
+   stores its filter index in a stable order (reproducible builds).
 4. Only if nothing went wrong is the staging folder swapped in for the
    output folder. A failed build leaves the previous output untouched.
 """
@@ -24,6 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from newsroom.clock import InvalidSourceDateEpoch, build_time
+from newsroom.problems import ProblemCollector
+from newsroom.search_index import sort_filter_values
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,23 +41,6 @@ class BuildFailed(Exception):
     def __init__(self, problems: list[str]):
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
-
-
-class ProblemCollector(logging.Handler):
-    """Logging handler that keeps every warning and error for the summary."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.problems: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed log call must not hide the problem
-            message = str(record.msg)
-        message = message.strip()
-        if message and message not in self.problems:
-            self.problems.append(message)
 
 
 def _parse_override(text: str) -> tuple[str, object]:
@@ -74,7 +65,11 @@ def _swap_into_place(staging: Path, output: Path) -> None:
         if previous.exists():
             shutil.rmtree(previous)
         os.replace(output, previous)
-        os.replace(staging, output)
+        try:
+            os.replace(staging, output)
+        except OSError:
+            os.replace(previous, output)  # put the old site back, then report
+            raise
         shutil.rmtree(previous, ignore_errors=True)
     else:
         os.replace(staging, output)
@@ -87,7 +82,7 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict) -> list[str
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    collector = ProblemCollector()
+    collector = ProblemCollector(str(PROJECT_ROOT))
     root = logging.getLogger()
     root.addHandler(collector)
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
@@ -96,8 +91,18 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict) -> list[str
         override = dict(overrides)
         override["OUTPUT_PATH"] = str(staging)
         settings = read_settings(str(settings_path), override=override)
+        collector.content_root = os.path.abspath(settings["PATH"])
         site = Pelican(settings)
         site.run()
+    except Exception as error:
+        if not collector.problems:
+            raise  # nothing explains it: a bug, shown with its traceback
+        # A crash after reported problems is almost always their consequence;
+        # the editor needs the list, not a traceback.
+        collector.extra_problems.append(
+            f"the build stopped early ({type(error).__name__}); fix the problems "
+            "above and build again"
+        )
     finally:
         root.removeHandler(collector)
     return collector.problems
@@ -114,6 +119,13 @@ def run_pagefind(site: Path) -> list[str]:
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip()
         return [f"search index: Pagefind failed (exit {result.returncode}): {detail}"]
+    # Pagefind writes filter values in random order; sort them (reproducible builds).
+    try:
+        sort_filter_values(site / "pagefind")
+    except (OSError, ValueError, KeyError) as error:
+        return [f"search index: cannot put Pagefind's index in a stable order ({error}); "
+                "a newer Pagefind may have changed its format: pin the version that "
+                "works in pyproject.toml"]
     return []
 
 
@@ -128,6 +140,11 @@ def build(
     output = Path(output).resolve()
     if not settings_path.is_file():
         raise BuildFailed([f"{settings_path}: settings file not found"])
+    try:
+        build_time()  # a bad SOURCE_DATE_EPOCH is a setup mistake, not a bug
+    except InvalidSourceDateEpoch as error:
+        raise BuildFailed([f"{error}; unset it, or set it to a whole number of "
+                           "seconds such as $(git log -1 --format=%ct)"]) from None
     staging = _staging_dir(output)
     try:
         problems = run_pelican(settings_path, staging, overrides or {})

@@ -161,3 +161,34 @@ def serve_site():
 def served_site(site, serve_site) -> ServedSite:
     """The development build, served over HTTP."""
     return serve_site(site.output)
+
+
+# --- A mid-size corpus (theme) ------------------------------------------------
+
+FILLER_ARTICLES = 30  # 31 stories with the seed: three home pages of 12
+
+
+def filler_corpus_script():
+    """scripts/make_filler_corpus.py as a module (scripts/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_filler_corpus", ROOT / "scripts" / "make_filler_corpus.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def filler_site(tmp_path_factory) -> BuildResult:
+    """The real content plus neutral filler articles, built once per session."""
+    filler = filler_corpus_script()
+    base = tmp_path_factory.mktemp("filler")
+    content = copy_content(base)
+    # Every fourth filler story borrows a real photo, so cards show thumbnails.
+    photos = sorted(path.name for path in (content / "images").glob("*.jpg"))
+    filler.write_corpus(FILLER_ARTICLES, content / "articles" / "filler", photos)
+    result = run_build(base / "output", overrides={"PATH": str(content)}, search=False)
+    assert result.returncode == 0, result.stderr
+    return result

@@ -1,0 +1,137 @@
+"""Collect what went wrong during a build as one clear line per problem.
+
+Every WARNING or ERROR record from Pelican or a plugin becomes a problem.
+Pelican's own messages are vague (no line, sometimes no file, absolute
+paths); the ``content_checks`` plugin reports the same mistakes earlier and
+precisely, marking the files involved in a ``problem_paths`` extra. Pelican's
+follow-up messages about those files are then dropped, and the rest are
+reworded so that each still names its file and says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import PurePosixPath
+
+
+def _source_path(value) -> str:
+    return str(getattr(value, "source_path", value))
+
+
+class ProblemCollector(logging.Handler):
+    """Logging handler that keeps every warning and error for the summary."""
+
+    def __init__(self, project_root: str, content_root: str | None = None):
+        super().__init__(level=logging.WARNING)
+        self._records: list[tuple] = []
+        # Problems found outside logging (e.g. a crash after reported errors).
+        self.extra_problems: list[str] = []
+        self.project_root = os.path.abspath(project_root)
+        self.content_root = content_root
+        self.covered: set[str] = set()
+        # Linked files (images) reported missing or damaged.
+        self.broken: set[str] = set()
+
+    # --- paths -------------------------------------------------------------
+
+    def shown(self, path: str) -> str:
+        """A path as editors know it: content/articles/x.md."""
+        path = str(path)
+        if self.content_root and os.path.isabs(path):
+            relative = os.path.relpath(path, self.content_root)
+            if not relative.startswith(".."):
+                return str(PurePosixPath(os.path.basename(self.content_root), relative))
+        if self.content_root and not os.path.isabs(path):
+            return str(PurePosixPath(os.path.basename(self.content_root), path))
+        return path
+
+    def _relative_paths(self, message: str) -> str:
+        # The machine's folders mean nothing to an editor and must not leak
+        # into logs that may be shared.
+        if self.content_root:
+            content_parent = os.path.dirname(self.content_root) + os.sep
+            message = message.replace(content_parent, "")
+        return message.replace(self.project_root + os.sep, "")
+
+    # --- Pelican's messages ------------------------------------------------
+
+    def _is_covered(self, *values) -> bool:
+        return any(_source_path(value) in self.covered for value in values)
+
+    def _translate(self, template: str, args: tuple, message: str, error) -> str | None:
+        if template == "Could not process %s" and args:
+            if self._is_covered(args[0]):
+                return None
+            detail = f" ({type(error).__name__}: {error})" if error else ""
+            return (f"{self.shown(args[0])}: could not be read{detail}; "
+                    "check the metadata block at the top of the file")
+        if template.startswith("Skipping %s: could not find information about") and args:
+            source = _source_path(args[0])
+            if self._is_covered(source):
+                return None
+            field = str(args[1]).capitalize()
+            return (f'{self.shown(source)}: no {field}; add a line "{field}: ..." '
+                    "to the metadata block at the top of the file")
+        if template.startswith("Skipping %s: file %r would be written outside") and args:
+            source = _source_path(args[0])
+            return None if self._is_covered(source) else (
+                f"{self.shown(source)}: its URL {args[1]!r} leaves the site; "
+                'give it a "Slug:" of lowercase letters, digits and hyphens')
+        if template.startswith("Unable to generate valid slug") and len(args) > 1:
+            return None if self._is_covered(f"{args[0]}:{args[1]}") else (
+                f'{args[0]} "{args[1]}" has no letters or digits to make its page URL '
+                "from; reword it where it is used")
+        if template.startswith("Unable to find '%s'") and args:
+            if self._is_covered(args[0]):
+                return None
+            return (f"a link to '{args[0]}' points to a file that does not exist "
+                    "in content/; fix the link's path")
+        if template.startswith("Cannot get modification stamp") and args:
+            return None if self._is_covered(args[0]) else (
+                f"{self.shown(args[0])} does not exist; fix the link that names it")
+        if template.startswith("There are %s") and "items" in template:
+            sources = [a for a in args if isinstance(a, str) and os.path.isabs(a)]
+            if self._is_covered(*sources):
+                return None
+            names = " and ".join(self.shown(s) for s in sources)
+            return f'{names} have the same Slug; give each a different "Slug:" line'
+        return message
+
+    def _is_echo(self, paths) -> bool:
+        """A plugin's message about a file already reported as missing or broken."""
+        return any(os.path.normpath(str(path)) in self.broken for path in paths)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Translation waits until the build ends, when every file that
+        # content_checks reported is known; only the exception Pelican is
+        # handling right now (it logs from inside its except block) must be
+        # captured at once.
+        paths = getattr(record, "problem_paths", None)
+        broken = getattr(record, "broken_files", None)
+        if paths:
+            self.covered.update(str(path) for path in paths)
+        self.broken.update(os.path.normpath(str(path)) for path in broken or ())
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not hide the problem
+            message = str(record.msg)
+        args = record.args if isinstance(record.args, tuple) else ()
+        error = None if paths else sys.exc_info()[1]
+        echo_of = () if broken else tuple(paths or ())
+        self._records.append((bool(paths), str(record.msg), args, message, error, echo_of))
+
+    @property
+    def problems(self) -> list[str]:
+        problems: list[str] = []
+        for precise, template, args, message, error, echo_of in self._records:
+            if echo_of and self._is_echo(echo_of):
+                continue
+            text = message if precise else self._translate(template, args, message, error)
+            if text is None:
+                continue
+            text = self._relative_paths(text.strip())
+            if text and text not in problems:
+                problems.append(text)
+        return problems + self.extra_problems

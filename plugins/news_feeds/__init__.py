@@ -1,0 +1,120 @@
+"""news_feeds: Atom and RSS feeds fit for news readers.
+
+Hooks ``get_writer`` and hands Pelican a Writer whose feeds (the ones the
+FEED_* settings switch on: all stories, per section, per tag) carry for each
+story:
+
+* the headline as plain text (no typogrify markup or entities);
+* the standfirst and the full body, every link and image URL absolute
+  (``src`` and ``srcset`` of ``<picture>`` sources too);
+* the lead photo (``article.lead_photo``, from the photo pipeline) as an
+  enclosure and as ``<media:content>`` with alt text and credit;
+* every author with the author page URL, the section and tags;
+* published and updated dates, and a stable tag: URI as id, derived from the
+  permanent URL and the publication date, so editing a story never makes it
+  look new to a feed reader.
+
+Pelican can use only one writer; no other plugin may hook ``get_writer``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from feedgenerator import Enclosure, get_tag_uri
+from pelican import signals
+from pelican.writers import Writer
+
+from newsroom.filters import plain
+from newsroom.site_urls import absolute_url
+
+from .absolute_urls import absolutize
+from .feed_classes import NewsAtomFeed, NewsRssFeed
+
+
+def lead_image(article, site_url: str, output_path: str) -> dict | None:
+    """The lead photo's largest JPEG as a feed media dict, or None."""
+    photo = getattr(article, "lead_photo", None)
+    if not photo or not getattr(photo, "fallback", None):
+        return None
+    rendition = photo.fallback
+    local_file = os.path.join(output_path, *rendition["url"].split("/"))
+    return {
+        "url": absolute_url(site_url, rendition["url"]),
+        "type": rendition["type"],
+        "width": rendition["width"],
+        "height": rendition["height"],
+        # RSS requires a length; 0 is the documented value when unknown.
+        "length": os.path.getsize(local_file) if os.path.isfile(local_file) else 0,
+        "description": photo.alt or photo.caption,
+        "credit": photo.credit,
+    }
+
+
+class NewsFeedWriter(Writer):
+    """Pelican's Writer with richer feed entries (see the module docstring)."""
+
+    def _create_new_feed(self, feed_type, feed_title, context):
+        feed_class = NewsRssFeed if feed_type == "rss" else NewsAtomFeed
+        title = context["SITENAME"]
+        if feed_title:
+            title = f"{title}: {plain(feed_title)}"
+        return feed_class(
+            title=title,
+            link=self.site_url + "/",
+            feed_url=self.feed_url,
+            feed_guid=self.feed_url,
+            description=context.get("SITE_DESCRIPTION", ""),
+            language=context.get("SITE_LANGUAGE") or context.get("DEFAULT_LANG"),
+            # Atom needs an author for the feed when an entry has none.
+            author_name=context.get("PUBLISHER_NAME") or context["SITENAME"],
+            author_link=self.site_url + "/",
+        )
+
+    def _absolute_html(self, item, link: str) -> tuple[str, str]:
+        """(summary, body) with absolute URLs; a story sits in many feeds."""
+        cache = self.__dict__.setdefault("_absolute_html_cache", {})
+        key = (item.source_path, link)
+        if key not in cache:
+            cache[key] = (
+                absolutize(item.summary, link),
+                absolutize(item.get_content(self.site_url), link),
+            )
+        return cache[key]
+
+    def _add_item_to_the_feed(self, feed, item):
+        link = absolute_url(self.site_url, item.url)
+        summary, body = self._absolute_html(item, link)
+        media = lead_image(item, self.site_url, self.output_path)
+        enclosures = None
+        if media:
+            enclosures = [Enclosure(media["url"], str(media["length"]), media["type"])]
+        categories = [item.category.name] if getattr(item, "category", None) else []
+        categories += [tag.name for tag in getattr(item, "tags", [])]
+        authors = [
+            (author.name, absolute_url(self.site_url, author.url))
+            for author in getattr(item, "authors", [])
+        ]
+        modified = getattr(item, "modified", None) or item.date
+        feed.add_item(
+            title=plain(item.title),
+            link=link,
+            unique_id=get_tag_uri(link, item.date),
+            unique_id_is_permalink=False,
+            description=summary,
+            content=body,
+            categories=categories or None,
+            pubdate=item.date,
+            updateddate=modified,
+            enclosures=enclosures,
+            authors=authors,
+            media=media,
+        )
+
+
+def get_writer(pelican_object):
+    return NewsFeedWriter
+
+
+def register():
+    signals.get_writer.connect(get_writer)

@@ -1,0 +1,97 @@
+"""structured_data: JSON-LD and the public URLs social metadata needs.
+
+Hooks ``initialized`` to set ``PUBLIC_SITEURL`` (the absolute site address,
+"" in development builds: see ``newsroom.site_urls``) and to measure the
+publisher logo (``PUBLISHER_LOGO``; a missing file fails the build with a
+clear error), and ``generator_init`` to give templates these globals:
+
+* ``news_article_ld(article)``: a schema.org ``NewsArticle`` dict;
+* ``website_ld()`` and ``organization_ld()``: the home page's ``WebSite``
+  (with a ``SearchAction`` for the search page) and ``Organization``.
+
+Templates serialise them with the ``script_json`` filter, which escapes
+``<``, ``>`` and ``&`` so no headline can end the ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from jinja2 import pass_context
+from pelican import signals
+from PIL import Image, UnidentifiedImageError
+
+from newsroom.site_urls import public_site_url
+
+from . import schema
+
+logger = logging.getLogger(__name__)
+
+
+def logo_source(settings) -> Path:
+    """The file behind the site-relative ``PUBLISHER_LOGO`` URL."""
+    url = settings["PUBLISHER_LOGO"]
+    static_prefix = settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
+    if url.startswith(static_prefix):
+        return Path(settings["THEME"]) / "static" / url[len(static_prefix):]
+    return Path(settings["PATH"]) / url
+
+
+def measure_logo(settings) -> dict | None:
+    source = logo_source(settings)
+    try:
+        with Image.open(source) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError) as error:
+        logger.error(
+            "PUBLISHER_LOGO %r: cannot read %s (%s); run scripts/make_publisher_logo.py "
+            "or point PUBLISHER_LOGO at a PNG of at least 112x112 px",
+            settings["PUBLISHER_LOGO"], source.name, error.__class__.__name__,
+        )
+        return None
+    if min(width, height) < 112:
+        logger.error(
+            "PUBLISHER_LOGO %r is %dx%d px; search engines need at least 112x112 px",
+            settings["PUBLISHER_LOGO"], width, height,
+        )
+    return {"url": settings["PUBLISHER_LOGO"], "width": width, "height": height}
+
+
+def prepare_settings(pelican_object):
+    settings = pelican_object.settings
+    settings["PUBLIC_SITEURL"] = public_site_url(settings)
+    settings["PUBLISHER_LOGO_IMAGE"] = (
+        measure_logo(settings) if settings.get("PUBLISHER_LOGO") else None
+    )
+
+
+@pass_context
+def news_article_ld(context, article):
+    return schema.news_article(article, context)
+
+
+@pass_context
+def website_ld(context):
+    return schema.website(context)
+
+
+@pass_context
+def organization_ld(context):
+    return schema.organization(context)
+
+
+def add_globals(generator):
+    env = getattr(generator, "env", None)
+    if env is None:
+        return
+    env.globals.update(
+        news_article_ld=news_article_ld,
+        website_ld=website_ld,
+        organization_ld=organization_ld,
+    )
+
+
+def register():
+    signals.initialized.connect(prepare_settings)
+    signals.generator_init.connect(add_globals)

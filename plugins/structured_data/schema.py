@@ -1,0 +1,118 @@
+"""schema.org objects for JSON-LD, built from Pelican content and settings.
+
+``settings`` is any mapping with the site settings (a template context
+works). URLs are absolute, built on ``PUBLIC_SITEURL``.
+"""
+
+from __future__ import annotations
+
+from newsroom.filters import isodate, plain
+from newsroom.site_urls import absolute_url
+
+HEADLINE_MAX = 110  # Google's limit for NewsArticle.headline
+CROP_ORDER = ("16x9", "4x3", "1x1")
+
+
+def headline(title_html: str, limit: int = HEADLINE_MAX) -> str:
+    """Plain-text headline of at most ``limit`` characters.
+
+    A longer one is cut at the last word boundary and ends in an ellipsis.
+    """
+    text = plain(title_html)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "\u2026"
+
+
+def image_object(site_url: str, rendition: dict) -> dict:
+    return {
+        "@type": "ImageObject",
+        "url": absolute_url(site_url, rendition["url"]),
+        "width": int(rendition["width"]),
+        "height": int(rendition["height"]),
+    }
+
+
+def organization_id(settings) -> str:
+    return absolute_url(settings["PUBLIC_SITEURL"], "#organization")
+
+
+def organization(settings) -> dict:
+    site_url = settings["PUBLIC_SITEURL"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "@id": organization_id(settings),
+        "name": settings.get("PUBLISHER_NAME") or settings["SITENAME"],
+        "url": site_url + "/",
+    }
+    logo = settings.get("PUBLISHER_LOGO_IMAGE")
+    if logo:
+        data["logo"] = image_object(site_url, logo)
+    return data
+
+
+def website(settings) -> dict:
+    site_url = settings["PUBLIC_SITEURL"]
+    search_url = absolute_url(site_url, settings.get("SEARCH_URL", "search/"))
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "@id": absolute_url(site_url, "#website"),
+        "name": settings["SITENAME"],
+        "url": site_url + "/",
+        "description": settings.get("SITE_DESCRIPTION", ""),
+        "inLanguage": settings.get("SITE_LANGUAGE") or settings.get("DEFAULT_LANG"),
+        "publisher": {"@id": organization_id(settings)},
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": f"{search_url}?q={{search_term_string}}",
+            },
+            "query-input": "required name=search_term_string",
+        },
+    }
+
+
+def author(settings, person) -> dict:
+    # A desk byline ("Staff Reporter") names the newsroom, not a person.
+    desk = person.name in settings.get("DESK_BYLINES", ())
+    return {
+        "@type": "Organization" if desk else "Person",
+        "name": person.name,
+        "url": absolute_url(settings["PUBLIC_SITEURL"], person.url),
+    }
+
+
+def news_article(article, settings) -> dict:
+    site_url = settings["PUBLIC_SITEURL"]
+    url = absolute_url(site_url, article.url)
+    publisher = organization(settings)
+    del publisher["@context"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "@id": url + "#article",
+        "headline": headline(article.title),
+        "description": plain(getattr(article, "summary", "")),
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": isodate(article.date),
+        "dateModified": isodate(getattr(article, "modified", None) or article.date),
+        "author": [author(settings, person) for person in getattr(article, "authors", [])],
+        "publisher": publisher,
+        "articleSection": article.category.name,
+        "keywords": ", ".join(tag.name for tag in getattr(article, "tags", [])),
+        "inLanguage": settings.get("SITE_LANGUAGE") or settings.get("DEFAULT_LANG"),
+        "isAccessibleForFree": True,
+    }
+    photo = getattr(article, "lead_photo", None)
+    crops = getattr(photo, "crops", None) or {}
+    images = [image_object(site_url, crops[name]) for name in CROP_ORDER if name in crops]
+    if images:
+        data["image"] = images
+    return data

@@ -1,0 +1,74 @@
+"""Pelican's own messages become clear lines, or are dropped as echoes."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from newsroom.problems import ProblemCollector
+
+PROJECT = "/srv/checkout"
+CONTENT = "/srv/checkout/content"
+
+
+@pytest.fixture
+def collector():
+    handler = ProblemCollector(PROJECT, CONTENT)
+    logger = logging.getLogger("test.problems")
+    logger.addHandler(handler)
+    logger.propagate = False
+    yield handler, logger
+    logger.removeHandler(handler)
+
+
+def test_could_not_process_names_file_and_cause(collector):
+    handler, logger = collector
+    try:
+        raise ValueError("mapping values are not allowed here")
+    except ValueError:
+        logger.error("Could not process %s", "articles/x.md")
+    assert handler.problems == [
+        "content/articles/x.md: could not be read (ValueError: mapping values are not "
+        "allowed here); check the metadata block at the top of the file"
+    ]
+
+
+def test_echoes_of_reported_files_are_dropped(collector):
+    handler, logger = collector
+    logger.error("Could not process %s", "articles/x.md")  # Pelican, before the plugin
+    logger.error("%s: %s", "content/articles/x.md:2", 'Date "2024-13-45" is not a date',
+                 extra={"problem_paths": [f"{CONTENT}/articles/x.md", "articles/x.md"]})
+    logger.warning("Unable to find '%s', skipping url replacement.", "/images/a.jpg")
+    logger.error("%s: %s", "content/articles/y.md:5", "image missing",
+                 extra={"problem_paths": ["/images/a.jpg"],
+                        "broken_files": [f"{CONTENT}/images/a.jpg"]})
+    logger.error("%s: could not be resized", "content/images/a.jpg",
+                 extra={"problem_paths": [f"{CONTENT}/images/a.jpg"]})
+    assert handler.problems == [
+        'content/articles/x.md:2: Date "2024-13-45" is not a date',
+        "content/articles/y.md:5: image missing",
+    ]
+
+
+def test_missing_field_and_unknown_link_are_reworded(collector):
+    handler, logger = collector
+
+    class Content:
+        source_path = f"{CONTENT}/pages/about.md"
+
+    logger.error("Skipping %s: could not find information about '%s'", Content(), "title")
+    logger.warning("Unable to find '%s', skipping url replacement.", "/pages/gone.md")
+    assert handler.problems == [
+        'content/pages/about.md: no Title; add a line "Title: ..." to the metadata block '
+        "at the top of the file",
+        "a link to '/pages/gone.md' points to a file that does not exist in content/; "
+        "fix the link's path",
+    ]
+
+
+def test_other_messages_keep_their_text_without_machine_paths(collector):
+    handler, logger = collector
+    logger.warning("Theme file %s is odd", f"{PROJECT}/theme/templates/x.html")
+    logger.warning("Theme file %s is odd", f"{PROJECT}/theme/templates/x.html")
+    assert handler.problems == ["Theme file theme/templates/x.html is odd"]

@@ -1,0 +1,56 @@
+"""scripts/make_filler_corpus.py writes neutral, valid, repeatable filler."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pelicanconf
+from conftest import ROOT, filler_corpus_script
+
+SCRIPT = ROOT / "scripts" / "make_filler_corpus.py"
+
+
+def metadata(path):
+    head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    return dict(line.split(": ", 1) for line in head.splitlines())
+
+
+def test_same_count_gives_the_same_files(tmp_path):
+    filler = filler_corpus_script()
+    first = filler.write_corpus(12, tmp_path / "a")
+    second = filler.write_corpus(12, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_articles_use_the_sites_sections_and_generic_bylines(tmp_path):
+    filler = filler_corpus_script()
+    written = filler.write_corpus(len(pelicanconf.SECTIONS) * 2, tmp_path)
+    fields = [metadata(path) for path in written]
+    assert {f["Category"] for f in fields} == set(pelicanconf.SECTIONS)
+    assert {f["Authors"] for f in fields} <= set(filler.DESKS)
+    assert all(f["Title"].startswith("Filler story ") for f in fields)
+    assert len({f["Slug"] for f in fields}) == len(fields)
+    assert any("Modified" in f for f in fields)
+
+
+def test_photos_option_references_existing_images(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "sample.jpg").write_bytes(b"")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "8", str(tmp_path / "articles"), "--photos", str(images)],
+        capture_output=True, text=True, check=True,
+    )
+    assert "Wrote 8 filler articles" in result.stdout
+    with_photo = [metadata(p) for p in sorted((tmp_path / "articles").glob("*.md"))]
+    assert [f.get("Image") for f in with_photo].count("{static}/images/sample.jpg") == 2
+
+
+def test_bad_count_is_a_one_line_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "0", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "count must be at least 1" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,156 @@
+"""Search in a real browser: Pagefind UI on the built site (Debian Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ARTICLE_URL, ROOT, copy_content, run_build
+
+pytestmark = pytest.mark.browser
+
+NEW_WORD = "Zanzibarite"  # in no story until the test adds one
+NEW_STORY = f"""Title: Ferry timetable changes announced
+Date: 2024-06-20 08:00
+Category: News
+Tags: Transport
+Authors: Staff Reporter
+Summary: The port authority published a new ferry timetable.
+Slug: ferry-timetable
+
+The port authority said the {NEW_WORD} ferry will run twice a day from July.
+"""
+
+
+def search(page, base_url: str, term: str) -> list[str]:
+    """Open the search page, type ``term``; return the result links' hrefs."""
+    page.goto(base_url + "search/")
+    field = page.locator(".pagefind-ui__search-input")
+    field.wait_for()
+    field.fill(term)
+    # Done when the message counts the results and that many links (Pagefind
+    # shows five at first) have loaded.
+    page.wait_for_function(
+        """() => {
+            const message = document.querySelector('.pagefind-ui__message');
+            if (!message) return false;
+            if (/^No results/.test(message.textContent)) return true;
+            const count = parseInt(message.textContent, 10);
+            const links = document.querySelectorAll('.pagefind-ui__result-link').length;
+            return count > 0 && links >= Math.min(count, 5)
+                && !document.querySelector('.pagefind-ui__result.pagefind-ui__loading');
+        }"""
+    )
+    return page.locator(".pagefind-ui__result-link").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+
+
+def open_page(browser, **options):
+    page = browser.new_page(**options)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+def test_macron_finds_the_article_first(browser, served_site):
+    page, errors = open_page(browser)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    links = search(page, served_site.url, "Macron")
+    assert links and links[0] == served_site.url + ARTICLE_URL
+    title = page.locator(".pagefind-ui__result-link").first.inner_text()
+    assert title.startswith("Ruto & Macron")
+    assert all(url.startswith(served_site.url) for url in requests), requests
+    assert errors == [], errors
+    page.close()
+
+
+def test_query_in_the_address_runs_a_search(browser, served_site):
+    page, errors = open_page(browser)
+    page.goto(served_site.url + "search/?q=Haiti")
+    page.wait_for_selector(".pagefind-ui__result-link")
+    assert page.locator(".pagefind-ui__search-input").input_value() == "Haiti"
+    assert errors == [], errors
+    page.close()
+
+
+def rgb(css_colour: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in css_colour[css_colour.index("(") + 1:-1].split(",")[:3])
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_ui_follows_the_colour_scheme(browser, served_site, scheme):
+    page, errors = open_page(browser, color_scheme=scheme)
+    search(page, served_site.url, "Macron")
+    body = page.locator("body")
+    paper = body.evaluate("e => getComputedStyle(e).backgroundColor")
+    ink = body.evaluate("e => getComputedStyle(e).color")
+    brightness = sum(rgb(paper))
+    assert brightness < 150 if scheme == "dark" else brightness > 600, paper
+    field = page.locator(".pagefind-ui__search-input")
+    assert field.evaluate("e => getComputedStyle(e).backgroundColor") == paper
+    assert field.evaluate("e => getComputedStyle(e).color") == ink
+    link = page.locator(".pagefind-ui__result-link").first
+    assert link.evaluate("e => getComputedStyle(e).color") == ink
+    # Pressing Enter must not try Pagefind's javascript: form action (CSP).
+    field.press("Enter")
+    page.wait_for_timeout(300)
+    assert page.url == served_site.url + "search/"
+    # The page with its results, in this scheme, passes axe-core.
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], [(v["id"], v["nodes"][0]["target"]) for v in violations]
+    assert errors == [], errors
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def subpath_site(tmp_path_factory, serve_site):
+    """A publishing build living under /news/ of a server, from a content copy."""
+    work = tmp_path_factory.mktemp("subpath")
+    content = copy_content(work)
+    (work / "www").mkdir()
+    server = serve_site(work / "www")
+    site_url = f"{server.url}news"
+    output = work / "www" / "news"
+    result = run_build(
+        output,
+        settings=ROOT / "publishconf.py",
+        overrides={"PATH": str(content)},
+        env={"SITEURL": site_url},
+    )
+    assert result.returncode == 0, result.stderr
+    return {"content": content, "output": output, "url": site_url + "/"}
+
+
+def test_search_works_under_a_sub_path(browser, subpath_site):
+    page, errors = open_page(browser)
+    links = search(page, subpath_site["url"], "Macron")
+    assert links and links[0] == subpath_site["url"] + ARTICLE_URL
+    with page.expect_navigation():
+        page.locator(".pagefind-ui__result-link").first.click()
+    assert page.url == subpath_site["url"] + ARTICLE_URL
+    assert page.locator("h1").inner_text().startswith("Ruto & Macron")
+    assert errors == [], errors
+    page.close()
+
+
+def test_new_article_is_findable_after_a_rebuild(browser, subpath_site):
+    page, _errors = open_page(browser)
+    assert search(page, subpath_site["url"], NEW_WORD) == []
+    (subpath_site["content"] / "articles" / "2024-06-20-ferry.md").write_text(NEW_STORY, encoding="utf-8")
+    result = run_build(
+        subpath_site["output"],
+        settings=ROOT / "publishconf.py",
+        overrides={"PATH": str(subpath_site["content"])},
+        env={"SITEURL": subpath_site["url"].rstrip("/")},
+    )
+    assert result.returncode == 0, result.stderr
+    page.close()
+    page, errors = open_page(browser)
+    links = search(page, subpath_site["url"], NEW_WORD)
+    assert links == [subpath_site["url"] + "2024/06/ferry-timetable/"]
+    assert errors == [], errors
+    page.close()

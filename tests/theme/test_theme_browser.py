@@ -1,0 +1,217 @@
+"""The theme in Debian's Chromium: axe-core, reflow, keyboard, photos, print.
+
+Pages come from the filler build (a realistic home page with a grid and
+pagination) served over HTTP; the search page from the real build, which
+has the Pagefind index. Screenshots of the home and article pages, at 390
+and 1280 px in light and dark, go to $SCREENSHOT_DIR (default:
+screenshots/ at the repository root) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import ARTICLE_URL, ROOT
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "home": "",
+    "article": ARTICLE_URL,
+    "section": "section/politics/",
+    "tag": "tag/haiti/",
+    "author": "author/staff-reporter/",
+    "archives": "archives/",
+    "month": "2024/06/",
+    "404": "no/such/page/",
+}
+WIDTHS = (390, 1280)
+SCHEMES = ("light", "dark")
+LEAD_IMAGE = "main figure.photo--lead img, main figure.story__lead img"
+
+
+@pytest.fixture(scope="module")
+def filler_served(filler_site, serve_site):
+    return serve_site(filler_site.output)
+
+
+@pytest.fixture(scope="module")
+def open_page(browser, filler_served):
+    """open_page(path, width=390, scheme="light", base=None) -> Playwright page.
+
+    Every request a page makes is recorded; close(page) fails the test if one
+    left the served site (no CDN, fonts or scripts from elsewhere).
+    """
+    contexts = []
+
+    def open_(path, width=390, scheme="light", base=None, bypass_csp=False):
+        base = base or filler_served.url
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=bypass_csp
+        )
+        contexts.append(context)
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(base + path, wait_until="load")
+        OUTSIDE_CHECKS[id(page)] = (requests, base)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+OUTSIDE_CHECKS: dict[int, tuple[list, str]] = {}
+
+
+def close(page):
+    requests, base = OUTSIDE_CHECKS.pop(id(page))
+    page.context.close()
+    outside = [url for url in requests if not url.startswith((base, "data:"))]
+    assert not outside, f"requests left the site: {outside}"
+
+
+# --- axe-core -----------------------------------------------------------------
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", list(PAGES) + ["search"])
+def test_axe_finds_no_violations(open_page, served_site, site, name, scheme):
+    if name == "search":
+        if not site.exists("search/"):
+            pytest.fail("search/index.html is missing from the build")
+        page = open_page("search/", scheme=scheme, base=served_site.url, bypass_csp=True)
+    else:
+        page = open_page(PAGES[name], scheme=scheme, bypass_csp=True)
+    violations = axe_violations(page)
+    close(page)
+    assert not violations, "\n".join(violations)
+
+
+# --- Reflow, photos, keyboard -------------------------------------------------------
+
+@pytest.mark.parametrize("width", (320,) + WIDTHS)
+@pytest.mark.parametrize("name", ["home", "article", "archives", "404"])
+def test_no_horizontal_scrolling(open_page, name, width):
+    page = open_page(PAGES[name], width=width)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    close(page)
+    assert overflow <= 0, f"{name} at {width}px scrolls sideways by {overflow}px"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["home", "article"])
+def test_lead_image_loads(open_page, name, width):
+    page = open_page(PAGES[name], width=width)
+    image = page.locator(LEAD_IMAGE).first
+    image.scroll_into_view_if_needed()
+    loaded = image.evaluate("img => img.complete && img.naturalWidth > 0")
+    box = image.bounding_box()
+    close(page)
+    assert loaded, f"the lead image on {name} did not load"
+    assert box and box["width"] > 0.5 * min(width, 600)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_captions_and_credits_are_visible(open_page, width):
+    page = open_page(ARTICLE_URL, width=width)
+    figures = page.locator("main article figure")
+    assert figures.count() == 3
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        figure.scroll_into_view_if_needed()
+        assert figure.locator("figcaption .caption").is_visible(), f"figure {index}: caption hidden"
+    assert page.locator("main article figure.photo--lead figcaption .credit").is_visible()
+    close(page)
+
+
+def test_tab_reaches_skip_link_then_main_content(open_page):
+    page = open_page(ARTICLE_URL)
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => ({cls: document.activeElement.className, text: document.activeElement.textContent.trim(),"
+        " outline: getComputedStyle(document.activeElement).outlineStyle,"
+        " top: document.activeElement.getBoundingClientRect().top})"
+    )
+    assert focused["cls"] == "skip-link" and focused["text"] == "Skip to main content"
+    assert focused["outline"] != "none", "focus is visible"
+    assert 0 <= focused["top"] < 100, "the focused skip link is on screen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    in_main = page.evaluate("document.getElementById('main').contains(document.activeElement)")
+    close(page)
+    assert in_main, "the next Tab stays in the main content"
+
+
+def test_404_page_is_styled_and_links_work_at_any_depth(open_page, filler_served):
+    page = open_page(PAGES["404"])
+    font = page.evaluate("getComputedStyle(document.querySelector('.site-title')).fontWeight")
+    archives = page.get_by_role("link", name="archives").first
+    archives.click()
+    page.wait_for_load_state()
+    url = page.url
+    close(page)
+    assert font == "700", "the stylesheet loaded"
+    assert url == filler_served.url + "archives/"
+
+
+def test_print_layout_keeps_story_drops_navigation(open_page):
+    page = open_page(ARTICLE_URL)
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        "() => ['.section-nav', '.site-footer', '.story__share', '.story-nav', '.related']"
+        ".map(s => document.querySelector(s)).filter(Boolean)"
+        ".map(e => getComputedStyle(e).display)"
+    )
+    caption = page.locator("main article figure figcaption").first.is_visible()
+    link_after = page.evaluate(
+        "getComputedStyle(document.querySelector('.byline a'), '::after').content"
+    )
+    close(page)
+    assert hidden and set(hidden) == {"none"}
+    assert caption
+    assert "attr(href)" in link_after or "author/" in link_after
+
+
+# --- Screenshots ------------------------------------------------------------------
+
+def screenshot_dir() -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["home", "article"])
+def test_screenshots(open_page, name, width, scheme):
+    page = open_page(PAGES[name], width=width, scheme=scheme)
+    # Lazy images load only near the viewport: bring each one in first.
+    images = page.locator("img")
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        assert image.evaluate("img => img.decode().then(() => img.naturalWidth > 0)"), f"image {index} did not load"
+    page.evaluate("window.scrollTo(0, 0)")
+    path = screenshot_dir() / f"{name}-{width}-{scheme}.png"
+    page.screenshot(path=str(path), full_page=True)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    close(page)
+    assert path.stat().st_size > 10_000
+    dark = background in ("rgb(18, 18, 18)",)
+    assert dark == (scheme == "dark"), f"{scheme} scheme shows background {background}"
