@@ -108,8 +108,8 @@ class ProblemCollector(logging.Handler):
         # content_checks reported is known; only the exception Pelican is
         # handling right now (it logs from inside its except block) must be
         # captured at once.
-        paths = getattr(record, "problem_paths", None)
-        broken = getattr(record, "broken_files", None)
+        paths = getattr(record, COVERS_EXTRA, None)
+        broken = getattr(record, BROKEN_EXTRA, None)
         if paths:
             self.covered.update(str(path) for path in paths)
         self.broken.update(os.path.normpath(str(path)) for path in broken or ())
@@ -135,3 +135,61 @@ class ProblemCollector(logging.Handler):
             if text and text not in problems:
                 problems.append(text)
         return problems + self.extra_problems
+
+
+# --- The problems API: how every plugin reports a problem ------------------------
+#
+# One explicit contract instead of logging conventions spread over plugins:
+# a plugin calls ``report_problem`` (never ``logger.error`` with hand-made
+# extras), asks ``problems_reported()`` before doing work that only makes
+# sense on good content, and displays paths with ``shown_path``. No check
+# depends on another plugin being enabled: each reports through this module.
+
+#: ``LogRecord`` extras read by ``ProblemCollector`` (set only here).
+COVERS_EXTRA = "problem_paths"
+BROKEN_EXTRA = "broken_files"
+
+problem_logger = logging.getLogger("newsroom.problems")
+
+# Where each problem of the current build was found (display paths).
+_reported: list[str] = []
+
+
+def shown_path(content_root: str, path) -> str:
+    """``content/articles/x.md``: a path as editors know it, whatever the checkout.
+
+    Paths outside the content folder are shown relative to its parent (the
+    project), and never as this machine's absolute path.
+    """
+    content_root = os.path.abspath(str(content_root))
+    path = os.path.abspath(os.path.join(content_root, str(path)))
+    relative = os.path.relpath(path, os.path.dirname(content_root))
+    return PurePosixPath(*PurePosixPath(relative.replace(os.sep, "/")).parts).as_posix()
+
+
+def report_problem(where: str, line: int | None, problem: str, covers=(),
+                   broken_file: str | None = None) -> None:
+    """Report one problem as ``where:line: problem`` and fail the build.
+
+    ``where`` is a display path (``shown_path``); ``problem`` says what is
+    wrong and how to fix it. ``covers`` lists the files and values the
+    problem is about (absolute or content-relative paths, link targets):
+    Pelican's own vaguer messages about them are then dropped.
+    ``broken_file``: a linked file (an image) that is missing or damaged;
+    later messages of other plugins about that file are echoes too.
+    """
+    _reported.append(where)
+    location = f"{where}:{line}" if line else where
+    extra = {COVERS_EXTRA: [str(path) for path in covers],
+             BROKEN_EXTRA: [str(broken_file)] if broken_file else []}
+    problem_logger.error("%s: %s", location, problem, extra=extra)
+
+
+def problems_reported() -> bool:
+    """True once any problem has been reported in this build."""
+    return bool(_reported)
+
+
+def forget_problems() -> None:
+    """Start a new build (one process may run several: tests, previews)."""
+    _reported.clear()

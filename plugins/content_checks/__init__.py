@@ -28,7 +28,9 @@ from pathlib import Path
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from . import links, report as reporting
+from newsroom.problems import forget_problems, problems_reported
+
+from . import links
 from .fields import check_fields
 from .report import report, shown
 from .source_file import NotUtf8, SourceFile, decode, forbidden_characters, parse
@@ -93,7 +95,7 @@ def _no_output(writer) -> None:
 def check_contents(generators) -> None:
     """Last check before output; then render only if nothing was reported."""
     check_unique_urls(generators, _sources)
-    if reporting.reported:
+    if problems_reported():
         for generator in generators:
             generator.generate_output = _no_output
 
@@ -102,7 +104,7 @@ def forget_previous_build(pelican) -> None:
     # One process may run several builds (tests, previews): start afresh.
     _sources.clear()
     links.image_verdicts.clear()
-    reporting.reported.clear()
+    forget_problems()
 
 
 def register():
