@@ -88,9 +88,16 @@ SLUGIFY_SOURCE = "title"
 TYPOGRIFY = True
 TYPOGRIFY_DASHES = "oldschool"
 
+# Markdown extra without attr_list (it lets a story set any attribute, event
+# handlers included) and md_in_html (raw HTML is off). The content_checks
+# plugin adds its own reader rules on top; see "Untrusted content" below.
 MARKDOWN = {
     "extension_configs": {
-        "markdown.extensions.extra": {},
+        "markdown.extensions.abbr": {},
+        "markdown.extensions.def_list": {},
+        "markdown.extensions.fenced_code": {},
+        "markdown.extensions.footnotes": {},
+        "markdown.extensions.tables": {},
     },
     "output_format": "html5",
 }
@@ -131,11 +138,11 @@ SHARE_LINKS = [
 # --- Plugins ------------------------------------------------------------------
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = [
-    # Editor mistakes (bad dates, missing files, broken images, duplicate
-    # URLs, unknown sections) become one clear error each, with a line number.
+    # Content is untrusted: stories are read by its Markdown reader (titles
+    # and bodies are text, only the HTML and links the theme expects), and
+    # every mistake (bad dates, unknown fields, missing files, broken images,
+    # colliding URLs, unknown sections) is one clear error with a line number.
     "content_checks",
-    # Markdown titles and bodies are text: escape raw HTML before typogrify.
-    "plain_metadata",
     # Reader experience: "previous/next story" and "related stories" links.
     "story_neighbours",
     "related_stories",
@@ -241,6 +248,30 @@ CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 # Caches that survive between builds live outside the output folder.
 CACHE_PATH = str(ROOT / ".cache" / "pelican")
+
+# --- Untrusted content ----------------------------------------------------------
+# Every content file may come from outside the newsroom: it can only produce
+# the pages, figures and links the theme defines (README, "Security and
+# failure"). The metadata fields a story may use; any other key is an error
+# that suggests the nearest of these.
+STORY_METADATA = [
+    "title", "date", "modified", "category", "tags", "slug", "author", "authors",
+    "summary", "status", "image", "image_alt", "image_caption",
+]
+# Fields that may be given more than once in one file.
+REPEATABLE_METADATA = []
+# Keys that steer Pelican's output (Save_as, URL, Template, Lang, ...) are
+# refused, except for the files named here (path inside content/).
+STEERING_METADATA_ALLOWED = {
+    "pages/404.md": ["save_as", "url", "template"],
+}
+# Fields whose values are text, HTML-escaped before typogrify.
+PLAIN_TEXT_METADATA = ["title", "image_alt", "image_caption"]
+# Seconds Markdown may spend on one story before it is reported (pasted text
+# with thousands of "![" can take minutes).
+MARKDOWN_TIME_LIMIT = 5
+# A slug made from a long headline is cut at a word boundary to this length.
+SLUG_MAX_LENGTH = 80
 
 # --- Readers ------------------------------------------------------------------
 # Articles are Markdown only; raw .html files in content/ are not read.

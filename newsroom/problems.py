@@ -91,6 +91,10 @@ class ProblemCollector(logging.Handler):
         if template.startswith("Cannot get modification stamp") and args:
             return None if self._is_covered(args[0]) else (
                 f"{self.shown(args[0])} does not exist; fix the link that names it")
+        if template.startswith("Duplicate definition of") and len(args) > 1:
+            # The story reader reports a repeated field with both line numbers.
+            return None if self._is_covered(args[1]) else (
+                f"{self.shown(args[1])}: {str(args[0]).capitalize()} is given twice; keep one")
         if template.startswith("There are %s") and "items" in template:
             sources = [a for a in args if isinstance(a, str) and os.path.isabs(a)]
             if self._is_covered(*sources):

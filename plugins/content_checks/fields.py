@@ -38,10 +38,14 @@ def check_fields(source: SourceFile, where: str, kind: str, settings, paths) -> 
         line = title.line if title else 1
         report(where, line, 'no Title; start the file with a line "Title: The headline"', *paths)
     slug = source.fields.get("slug")
+    limit = settings.get("SLUG_MAX_LENGTH") or 80
     if slug and not SLUG.match(slug.value):
         report(where, slug.line,
                f'Slug "{slug.value}" may only contain lowercase letters, digits and '
                'single hyphens, e.g. "Slug: kenya-haiti-mission"', *paths)
+    elif slug and len(slug.value) > limit:
+        report(where, slug.line,
+               f"Slug is {len(slug.value)} characters long; keep it to at most {limit}", *paths)
     _check_names(source, where, settings, paths)
     _check_dates(source, where, kind, paths)
     if kind == "article":
@@ -75,9 +79,16 @@ def _check_names(source: SourceFile, where: str, settings, paths) -> None:
         field = source.fields.get(name)
         if not field:
             continue
+        limit = settings.get("SLUG_MAX_LENGTH") or 80
         for value in ensure_metadata_list(field.value):
-            if value and not wrapper(value, settings).slug:
+            slug = wrapper(value, settings).slug if value else "-"
+            if not slug:
                 report(where, field.line,
                        f'{name.capitalize()}: "{value}" has no letters or digits to make '
                        "its page URL from; reword it or remove it",
                        *paths, f"{wrapper.__name__}:{value}")
+            elif len(slug) > limit:
+                report(where, field.line,
+                       f'{name.capitalize()}: "{value[:40]}..." is too long to name a page '
+                       f"({len(slug)} characters in its URL, at most {limit}); shorten it",
+                       *paths)

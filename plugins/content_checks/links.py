@@ -1,55 +1,153 @@
-"""Checks of {filename}, {static} and {attach} links, and of the images they name."""
+"""Every link and image target in a story must resolve, and only to allowed places.
+
+The targets come from the element tree Python-Markdown built
+(``html_rules``), so inline, reference-style and summary links are all
+seen exactly as they will be published. Rules:
+
+* ``http``, ``https``, ``mailto`` and ``tel`` links are fine; any other
+  scheme is an error, and so is a ``//host`` link;
+* ``{filename}``, ``{static}`` and ``{attach}`` targets, and plain paths
+  relative to the story, must name a file inside content/; a linked image
+  must be a complete image (``images.image_problem``); images from another
+  site are refused (privacy, and the Content-Security-Policy blocks them);
+* a site path (``/2024/06/a-story/``) must be a page of this site: that is
+  known only once every story is read, so ``site_links`` keeps them for
+  ``outputs.check_site_links``.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from .html_rules import Finding, target_kind
 from .images import image_problem, is_image_name
 from .report import report, shown
-from .source_file import SourceFile
-
-# A URL with a scheme (https:, data:, ...) or protocol-relative: not a file here.
-_EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+from .source_file import Link, SourceFile
 
 # One verdict per image file and build, however many stories link to it.
 image_verdicts: dict[str, str | None] = {}
+# Per build: the story's parsed fields by absolute path (for line numbers).
+parsed_sources: dict[str, SourceFile] = {}
+# Per build: site-path links to check once all pages are known:
+# absolute source path -> [(line, target as written)].
+site_links: dict[str, list[tuple[int | None, str]]] = {}
 
 
-def _link_target(content_root: str, source_path: str, target: str) -> str:
-    # Pelican's rule: "/x" is relative to content/, "x" to the linking file.
-    target = unquote(target.split("#", 1)[0].split("?", 1)[0])
+def forget_previous_build() -> None:
+    image_verdicts.clear()
+    parsed_sources.clear()
+    site_links.clear()
+
+
+def inside(root: str, path: str) -> bool:
+    """True if ``path`` (after resolving links and "..") is inside ``root``."""
+    root = os.path.realpath(root)
+    return os.path.commonpath([root, os.path.realpath(path)]) == root
+
+
+def _path_of(target: str) -> str:
+    return unquote(target.split("#", 1)[0].split("?", 1)[0])
+
+
+def link_target(content_root: str, source_path: str, target: str) -> str:
+    """The file a target names. Pelican's rule: "/x" is relative to content/,
+    "x" to the linking file."""
+    target = _path_of(target)
     if target.startswith("/"):
-        return os.path.join(content_root, target.lstrip("/"))
+        return os.path.normpath(os.path.join(content_root, target.lstrip("/")))
     return os.path.normpath(os.path.join(os.path.dirname(source_path), target))
 
 
-def check_links(source: SourceFile, where: str, content_root: str, path: str, paths) -> None:
-    for link in source.links:
-        if link.target.startswith("data:"):
-            continue  # inline data, not a request to anyone
-        if _EXTERNAL.match(link.target):
+def line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def _check_file(link: Link, where: str, content_root: str, source_path: str, paths) -> None:
+    """A target that names a file in content/: it must exist, stay inside, and be whole."""
+    target = link_target(content_root, source_path, link.target)
+    covered = (*paths, link.target, target)
+    if not inside(content_root, target):
+        report(where, link.line,
+               f'"{link.written}" points outside the content folder; link only files '
+               "inside content/", *covered, broken_file=target)
+        return
+    if not os.path.isfile(target):
+        report(where, link.line,
+               f'"{link.written}" points to {shown(content_root, target)}, '
+               "which does not exist; fix the path or add the file", *covered,
+               broken_file=target)
+        return
+    if link.what != "filename" and is_image_name(Path(target)):
+        if target not in image_verdicts:
+            image_verdicts[target] = image_problem(Path(target))
+        problem = image_verdicts[target]
+        if problem:
             report(where, link.line,
-                   f'image "{link.target}" is on another site, and pages may only load '
-                   "files from this one (privacy, and the Content-Security-Policy blocks "
-                   "it); save it in content/images/ and link {static}/images/its-name.jpg",
-                   *paths)
-            continue
-        target = _link_target(content_root, path, link.target)
-        covered = (*paths, link.target, target)
-        if not os.path.isfile(target):
-            report(where, link.line,
-                   f'"{link.written}" points to {shown(content_root, target)}, '
-                   "which does not exist; fix the path or add the file", *covered,
-                   broken_file=target)
-            continue
-        if link.what != "filename" and is_image_name(Path(target)):
-            if target not in image_verdicts:
-                image_verdicts[target] = image_problem(Path(target))
-            problem = image_verdicts[target]
-            if problem:
-                report(where, link.line,
-                       f'image "{link.written}": {shown(content_root, target)} {problem}',
-                       *covered, broken_file=target)
+                   f'image "{link.written}": {shown(content_root, target)} {problem}',
+                   *covered, broken_file=target)
+
+
+def _check_finding(finding: Finding, text: str, where: str, content_root: str,
+                   source_path: str, paths) -> None:
+    value = finding.value
+    line = line_of(text, value)
+    image = finding.element == "img"
+    if finding.what == "scheme":
+        allowed = ("http:, https:, mailto: or tel: links, site paths or {filename}/{static} "
+                   "links" if not image else "{static} photos from content/images/")
+        report(where, line,
+               f'{"image" if image else "link"} target "{value}" is not allowed '
+               f"({finding.kind}: can run script or hide what it is); use {allowed}", *paths)
+        return
+    if finding.what != "target":
+        what = {"element": f"<{value}> elements",
+                "attribute": f'the attribute {value} on <{finding.element}>',
+                "attribute-list": f'attribute lists such as "{value}"'}[finding.what]
+        report(where, line, f"{what} are not allowed in stories; remove it "
+               "(the theme decides how a story looks)", *paths)
+        return
+    kind = finding.kind
+    if kind in ("http", "https") and image:
+        report(where, line,
+               f'image "{value}" is on another site, and pages may only load '
+               "files from this one (privacy, and the Content-Security-Policy blocks "
+               "it); save it in content/images/ and link {static}/images/its-name.jpg",
+               *paths)
+    elif kind == "indicator":
+        report(where, line,
+               f'"{value}" is not a link this site supports; link a story with '
+               "{filename}, a file with {static}, or a page by its site path (/about/)",
+               *paths)
+    elif kind == "network":
+        report(where, line, f'link "{value}" has no scheme; write it as https:{value}', *paths)
+    elif kind == "intrasite":
+        what, _, target = value[1:].partition(value[0] if value[0] == "|" else "}")
+        _check_file(Link(line, what, target), where, content_root, source_path, paths)
+    elif kind == "relative" or (kind == "site" and image):
+        # "image": a plain path, shown as written.
+        _check_file(Link(line, "image", value), where,
+                    content_root, source_path, paths)
+    elif kind == "site":
+        site_links.setdefault(source_path, []).append((line, value))
+
+
+def check_targets(findings: list[Finding], text: str, source: SourceFile, where: str,
+                  content_root: str, source_path: str, paths, content: str) -> str:
+    """Report every finding of ``html_rules`` and every unresolved target."""
+    for finding in findings:
+        _check_finding(finding, text, where, content_root, source_path, paths)
+    image = source.fields.get("image")
+    if image and image.value:
+        value = image.value
+        if value.startswith(("{", "|")):
+            what, _, target = value[1:].partition(value[0] if value[0] == "|" else "}")
+            _check_file(Link(image.line, what, target), where, content_root, source_path, paths)
+        else:
+            _check_finding(Finding("target", "img", value, target_kind(value)[0]), text,
+                           where, content_root, source_path, paths)
+    return content

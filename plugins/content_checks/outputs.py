@@ -1,0 +1,179 @@
+"""Every output path a story makes stays in the site and belongs to it alone.
+
+Runs at ``all_generators_finalized``, when every story is read but nothing is
+written yet:
+
+* ``check_output_paths``: each article's and page's file (its ``save_as``)
+  must be a plain relative path inside the output, with no hidden segment
+  (``.htaccess``), outside the folders other parts of the build own (theme
+  files, photo renditions, the search index, the feeds) and not the file of
+  a list page, archive, sitemap or static file. A collision names both.
+* ``check_site_links``: a link written as a site path (``/about/``) must be
+  a page or file of this site.
+* ``cap_long_slug`` (``content_object_init``): a slug made from a very long
+  headline is cut at a word boundary (``SLUG_MAX_LENGTH``), so a 300-character
+  headline gives a working URL instead of "file name too long".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+from pelican.generators import ArticlesGenerator, StaticGenerator
+
+from .links import parsed_sources as _parsed, site_links
+from .report import report, shown
+from .urls import _CONTENT_LISTS, _url_field
+
+DEFAULT_SLUG_MAX_LENGTH = 80
+
+
+def cap_long_slug(content) -> None:
+    settings = getattr(content, "settings", {})
+    limit = settings.get("SLUG_MAX_LENGTH", DEFAULT_SLUG_MAX_LENGTH)
+    slug = getattr(content, "slug", None)
+    if not slug or "slug" in content.metadata or len(slug) <= limit:
+        return
+    cut = slug[:limit + 1]
+    content.slug = cut[: cut.rfind("-")] if "-" in cut[1:] else slug[:limit]
+
+
+# --- who owns which part of the output ----------------------------------------
+
+def _reserved_folders(settings) -> dict[str, str]:
+    folders = {
+        settings.get("THEME_STATIC_DIR") or "theme": "the theme's own files",
+        settings.get("PHOTO_OUTPUT_DIR") or "images/renditions": "the photo renditions",
+        "pagefind": "the search index's files",
+    }
+    for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS", "CATEGORY_FEED_ATOM", "TAG_FEED_ATOM"):
+        feed = settings.get(name)
+        if feed and "/" in feed:
+            folders.setdefault(feed.split("/", 1)[0], "the feeds")
+    return {str(PurePosixPath(folder.strip("/"))): owner for folder, owner in folders.items()}
+
+
+def _format(pattern: str | None, **values) -> str | None:
+    if not pattern:
+        return None
+    try:
+        return pattern.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return None
+
+
+def planned_outputs(generators) -> dict[str, str]:
+    """Files the build writes besides articles and pages: path -> who writes it."""
+    settings = generators[0].settings
+    planned: dict[str, str] = {}
+
+    def add(path, owner):
+        if path:
+            planned.setdefault(str(PurePosixPath(path.lstrip("/"))), owner)
+
+    for name in ("robots.txt", "sitemap.xml", "news-sitemap.xml"):
+        add(name, "the sitemaps")
+    for name in ("CATEGORIES", "TAGS", "AUTHORS", "ARCHIVES"):
+        add(settings.get(f"{name}_SAVE_AS"), f"the list of {name.lower()}")
+    for name in settings.get("DIRECT_TEMPLATES") or ():
+        default = "index.html" if name == "index" else f"{name}.html"
+        add(settings.get(f"{name.upper()}_SAVE_AS", default), f'the "{name}" page of the theme')
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            for what, items in (("section", [c for c, _ in generator.categories]),
+                                ("tag", list(generator.tags)),
+                                ("writer", [a for a, _ in generator.authors])):
+                for item in items:
+                    add(item.save_as, f'the {what} page of "{item.name}"')
+            for article in generator.articles:
+                for period in ("YEAR", "MONTH", "DAY"):
+                    add(_format(settings.get(f"{period}_ARCHIVE_SAVE_AS"), date=article.date),
+                        f"the {period.lower()} archive")
+        elif isinstance(generator, StaticGenerator):
+            for static in generator.staticfiles:
+                add(static.save_as, shown(settings["PATH"], static.source_path))
+    return planned
+
+
+def _inside(path: PurePosixPath, folder: str) -> bool:
+    return path == PurePosixPath(folder) or path.is_relative_to(folder)
+
+
+def check_output_paths(generators) -> None:
+    settings = generators[0].settings
+    content_root = os.path.abspath(settings["PATH"])
+    reserved = _reserved_folders(settings)
+    planned = planned_outputs(generators)
+    for generator in generators:
+        names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
+        for content in (c for name in names for c in getattr(generator, name, [])):
+            save_as = getattr(content, "save_as", "") or ""
+            if not content.slug and "save_as" not in content.metadata:
+                continue  # an empty URL is reported by check_unique_urls
+            where = shown(content_root, content.source_path)
+            field, line = _url_field(content, _parsed)
+            if "save_as" in content.metadata:
+                field, line = f'Save_as "{save_as}"', _field_line(content, "save_as", line)
+            path = PurePosixPath(save_as)
+            problem = None
+            if not save_as or path.is_absolute() or ".." in path.parts or "\\" in save_as:
+                problem = "which is outside the site"
+            elif any(part.startswith(".") for part in path.parts):
+                problem = ("a hidden file that web servers may read as their own settings "
+                           "(like .htaccess)")
+            else:
+                folder = next((f for f in reserved if _inside(path, f)), None)
+                if folder:
+                    problem = f"inside {folder}/, where {reserved[folder]} are published"
+                elif str(path) in planned:
+                    problem = f"which {planned[str(path)]} also writes"
+            if problem:
+                fix = ("change that line" if field.startswith("Save_as")
+                       else 'give it a different "Slug:" line')
+                report(where, line, f"{field} gives the file {save_as}, {problem}; {fix}",
+                       content.source_path)
+
+
+def _field_line(content, key: str, default):
+    source = _parsed.get(content.source_path)
+    field = source.fields.get(key) if source else None
+    return field.line if field else default
+
+
+# --- site-path links ------------------------------------------------------------
+
+def _site_files(generators) -> set[str]:
+    files = set(planned_outputs(generators))
+    for generator in generators:
+        names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
+        names = [n for n in names if not n.startswith("draft")]
+        for content in (c for name in names for c in getattr(generator, name, [])):
+            if content.save_as:
+                files.add(str(PurePosixPath(content.save_as)))
+    theme = generators[0].settings.get("THEME_STATIC_DIR") or "theme"
+    static = os.path.join(generators[0].theme, "static")
+    for folder, _dirs, names in os.walk(static):
+        for name in names:
+            relative = os.path.relpath(os.path.join(folder, name), static)
+            files.add(str(PurePosixPath(theme, *relative.split(os.sep))))
+    return files
+
+
+def check_site_links(generators) -> None:
+    if not site_links:
+        return
+    settings = generators[0].settings
+    content_root = os.path.abspath(settings["PATH"])
+    files = _site_files(generators)
+    for source_path, found in sorted(site_links.items()):
+        where = shown(content_root, source_path)
+        for line, target in found:
+            path = unquote(target.split("#", 1)[0].split("?", 1)[0]).lstrip("/")
+            candidates = {path, f"{path.rstrip('/')}/index.html".lstrip("/")}
+            if not candidates & files:
+                report(where, line,
+                       f'link "{target}" is not a page of this site; fix the path, or link '
+                       "the story's file with {filename}../articles/its-file.md",
+                       source_path)

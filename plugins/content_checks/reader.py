@@ -1,0 +1,184 @@
+"""The story reader: Markdown under the newsroom's rules, checked as it is read.
+
+Replaces Pelican's Markdown reader (``readers_init``). On top of it:
+
+* raw HTML in bodies and summaries is text (``NoRawHtml``) and the plain
+  text metadata fields (``PLAIN_TEXT_METADATA``: Title, photo alt text and
+  caption) are HTML-escaped before typogrify, so ``<script>`` in a headline
+  reaches the page as text;
+* the conversion has a time limit (``MARKDOWN_TIME_LIMIT`` seconds): a story
+  that would make Markdown run for minutes is reported by name;
+* metadata keys are an allow-list (``STORY_METADATA``): a key that steers
+  Pelican's output (``Save_as``, ``URL``, ``Template``, ``Lang``, ...) is
+  refused unless ``STEERING_METADATA_ALLOWED`` names it for that file, an
+  unknown key is an error that suggests the nearest known one, and
+  ``Status`` is published, draft or hidden;
+* the fields are checked (``fields.check_fields``) and every link and image
+  target found by ``html_rules`` is checked (``links.check_targets``) on
+  what Python-Markdown parsed, with line numbers from ``metadata_lines``.
+
+Everything found is reported through ``newsroom.problems``; a refused key is
+also dropped, so Pelican never acts on it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import signal
+import threading
+from contextlib import contextmanager
+from html import escape
+from pathlib import PurePosixPath
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from pelican.readers import _DISCARD as DISCARD  # Pelican's "drop this field"
+from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
+
+from newsroom.problems import shown_path
+
+from . import links
+from .fields import check_fields
+from .html_rules import StoryHtmlRulesExtension
+from .metadata_lines import MetadataLinesExtension
+from .report import report
+from .source_file import Field, SourceFile
+
+DEFAULT_PLAIN_TEXT_METADATA = ("title", "image_alt", "image_caption")
+# Keys Pelican acts on to decide where and how a file is written.
+STEERING_KEYS = {"save_as", "url", "template", "lang", "translation", "path",
+                 "reader", "slugify_source", "override_save_as", "override_url"}
+STATUSES = ("published", "draft", "hidden")
+
+
+class NoRawHtml(Extension):
+    """Markdown extension that treats raw HTML as text."""
+
+    def extendMarkdown(self, md):  # noqa: N802 (Markdown's API name)
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+class MarkdownTooSlow(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise MarkdownTooSlow after ``seconds`` (main thread only: SIGALRM)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum, _frame):
+        raise MarkdownTooSlow()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def story_kind(settings, relative: str) -> str:
+    path = PurePosixPath(relative.replace(os.sep, "/"))
+    for folder in settings.get("PAGE_PATHS") or ():
+        if path.is_relative_to(folder):
+            return "page"
+    return "article"
+
+
+class StoryReader(MarkdownReader):
+    """Pelican's Markdown reader, with the checks above."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        extensions = self.settings["MARKDOWN"].setdefault("extensions", [])
+        for extension in (NoRawHtml, StoryHtmlRulesExtension, MetadataLinesExtension):
+            if not any(isinstance(ext, extension) for ext in extensions):
+                extensions.append(extension())
+
+    def process_metadata(self, name, value):
+        plain_fields = self.settings.get("PLAIN_TEXT_METADATA", DEFAULT_PLAIN_TEXT_METADATA)
+        if name in plain_fields and isinstance(value, str):
+            value = escape(value, quote=False)
+        try:
+            return super().process_metadata(name, value)
+        except (ValueError, TypeError, OverflowError):
+            # A date that is no date: ``check_fields`` reports it with its
+            # line; Pelican drops the field instead of giving up on the file.
+            return DISCARD
+
+    def read(self, source_path):
+        settings = self.settings
+        content_root = os.path.abspath(settings["PATH"])
+        where = shown_path(content_root, source_path)
+        covers = (source_path, os.path.relpath(source_path, content_root))
+        self._source_path = source_path
+        self._md = Markdown(**settings["MARKDOWN"])
+        self._md.story_source_path = source_path
+        with pelican_open(source_path) as text:
+            try:
+                with time_limit(settings.get("MARKDOWN_TIME_LIMIT")):
+                    content = self._md.convert(text)
+                    metadata = self._parse_metadata(getattr(self._md, "Meta", {}))
+            except MarkdownTooSlow:
+                report(where, None,
+                       f"Markdown needs more than {settings['MARKDOWN_TIME_LIMIT']} s to "
+                       "read this story (thousands of unclosed [ or ![ or * ?); look for "
+                       "text pasted from another program and clean it up", *covers)
+                raise
+        fields = self._md.story_fields or {}
+        source = SourceFile(
+            fields={key: Field(entry.line, entry.value) for key, entry in fields.items()},
+            is_blank=not text.strip(),
+        )
+        links.parsed_sources[source_path] = source
+        if source.is_blank:
+            return content, metadata  # reported before reading
+        self._check_keys(fields, metadata, where, covers)
+        kind = story_kind(settings, os.path.relpath(source_path, content_root))
+        check_fields(source, where, kind, settings, covers)
+        content = links.check_targets(
+            getattr(self._md, "story_findings", []), text, source, where, content_root,
+            source_path, covers, content)
+        return content, metadata
+
+    def _check_keys(self, fields, metadata, where, covers) -> None:
+        settings = self.settings
+        known = set(settings.get("STORY_METADATA") or ())
+        relative = PurePosixPath(os.path.relpath(self._source_path, settings["PATH"])).as_posix()
+        allowed = set((settings.get("STEERING_METADATA_ALLOWED") or {}).get(relative, ()))
+        for key, entry in fields.items():
+            if key in STEERING_KEYS and key not in allowed:
+                report(where, entry.line,
+                       f'"{entry.written}:" decides where or how Pelican writes this file, and '
+                       "stories may not do that; remove the line (a site developer can allow "
+                       "it for this file in STEERING_METADATA_ALLOWED in pelicanconf.py)",
+                       *covers)
+                metadata.pop(key, None)
+            elif key not in known and key not in allowed:
+                near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+                hint = (f'did you mean "{near[0].capitalize()}:"?' if near else
+                        "known fields: " + ", ".join(k.capitalize() for k in sorted(known)))
+                report(where, entry.line,
+                       f'unknown field "{entry.written}:"; {hint}', *covers)
+                metadata.pop(key, None)
+            elif len(entry.lines) > 1 and key not in (settings.get("REPEATABLE_METADATA") or ()):
+                report(where, entry.lines[1],
+                       f'"{entry.written}:" is given twice (first on line {entry.line}); '
+                       "keep one", *covers)
+        status = fields.get("status")
+        if status and status.value.lower() not in STATUSES and "status" not in allowed:
+            report(where, status.line,
+                   f'Status "{status.value}" is not one of: {", ".join(STATUSES)}', *covers)
+            metadata.pop("status", None)
+
+
+def replace_markdown_reader(readers) -> None:
+    for extension in StoryReader.file_extensions:
+        readers.reader_classes[extension] = StoryReader
