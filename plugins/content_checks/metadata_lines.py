@@ -22,16 +22,14 @@ class FieldLines:
 
     written: str  # the key as the editor wrote it, e.g. "Catgory"
     lines: list[int] = field(default_factory=list)
+    # One value per line the key was given on; continuation lines are joined
+    # to their key's value with spaces, as a reader of the field sees it.
     values: list[str] = field(default_factory=list)
 
     @property
     def line(self) -> int:
         return self.lines[0]
 
-    @property
-    def value(self) -> str:
-        # Continuation lines join with spaces, as a reader of the field sees it.
-        return " ".join(self.values)
 
 
 def metadata_lines(lines: list[str]) -> tuple[dict[str, FieldLines], int]:

@@ -134,7 +134,7 @@ class StoryReader(MarkdownReader):
                 raise
         fields = self._md.story_fields or {}
         source = SourceFile(
-            fields={key: Field(entry.line, entry.value) for key, entry in fields.items()},
+            fields={key: Field(entry.line, entry.values[0]) for key, entry in fields.items()},
             is_blank=not text.strip(),
         )
         links.parsed_sources[source_path] = source
@@ -173,9 +173,9 @@ class StoryReader(MarkdownReader):
                        f'"{entry.written}:" is given twice (first on line {entry.line}); '
                        "keep one", *covers)
         status = fields.get("status")
-        if status and status.value.lower() not in STATUSES and "status" not in allowed:
+        if status and status.values[0].lower() not in STATUSES and "status" not in allowed:
             report(where, status.line,
-                   f'Status "{status.value}" is not one of: {", ".join(STATUSES)}', *covers)
+                   f'Status "{status.values[0]}" is not one of: {", ".join(STATUSES)}', *covers)
             metadata.pop("status", None)
 
 
