@@ -58,9 +58,26 @@ PATH = "content"
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
+# What the static folders may hold (extension -> what it is); any other file
+# there fails the build, naming it (content_checks/static_files.py). Never add
+# a type a browser may run or a server may obey: html, htm, xhtml, svg, svgz,
+# xml, js, mjs, css, swf, wasm, php, ... Photos become renditions (see
+# "Photos"); documents are published as they are; a photo's sidecar
+# (photo.jpg.sidecar.txt) is read by the photos plugin and never published.
+# Symbolic links anywhere in content/ and links that leave it are errors too.
+STATIC_FILE_TYPES = {
+    "jpg": "JPEG photo", "jpeg": "JPEG photo", "png": "PNG image",
+    "webp": "WebP image", "avif": "AVIF image", "gif": "GIF image",
+    "tif": "TIFF photo", "tiff": "TIFF photo",
+    "pdf": "PDF document", "csv": "table (CSV)", "txt": "plain text",
+    "sidecar.txt": "photo text for the photos plugin (never published)",
+}
 EXTRA_PATH_METADATA = {}
-# content/README.md explains the folder to editors; it is not an article.
-IGNORE_FILES = [".#*", "README.md", "*.txt", "*.sidecar.*"]
+# Files Pelican never lists: editor and system leftovers (Emacs lock files
+# .#*, backups *~, macOS .DS_Store), photo sidecars, and content/README.md,
+# which explains the folder to editors. Any other file in ARTICLE_PATHS or
+# PAGE_PATHS that is not Markdown (.txt, .rst, .docx, ...) fails the build.
+IGNORE_FILES = [".#*", "*~", ".DS_Store", "README.md", "*.sidecar.*"]
 TIMEZONE = "Africa/Nairobi"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_PAGINATION = 12
@@ -274,5 +291,6 @@ MARKDOWN_TIME_LIMIT = 5
 SLUG_MAX_LENGTH = 80
 
 # --- Readers ------------------------------------------------------------------
-# Articles are Markdown only; raw .html files in content/ are not read.
-READERS = {"html": None, "htm": None}
+# Stories are Markdown only: Pelican's reStructuredText and HTML readers are
+# off, and any other file among the stories fails the build, naming it.
+READERS = {"rst": None, "html": None, "htm": None}

@@ -155,8 +155,10 @@ BROKEN_EXTRA = "broken_files"
 
 problem_logger = logging.getLogger("newsroom.problems")
 
-# Where each problem of the current build was found (display paths).
+# Where each problem of the current build was found (display paths), and
+# the absolute paths of the files the problems are about.
 _reported: list[str] = []
+_reported_files: set[str] = set()
 
 
 def shown_path(content_root: str, path) -> str:
@@ -183,6 +185,8 @@ def report_problem(where: str, line: int | None, problem: str, covers=(),
     later messages of other plugins about that file are echoes too.
     """
     _reported.append(where)
+    _reported_files.update(os.path.normpath(str(path)) for path in (*covers, broken_file or "")
+                           if os.path.isabs(str(path)))
     location = f"{where}:{line}" if line else where
     extra = {COVERS_EXTRA: [str(path) for path in covers],
              BROKEN_EXTRA: [str(broken_file)] if broken_file else []}
@@ -194,6 +198,12 @@ def problems_reported() -> bool:
     return bool(_reported)
 
 
+def problem_reported_about(path) -> bool:
+    """True if a problem of this build already names the file at ``path``."""
+    return os.path.normpath(os.path.abspath(str(path))) in _reported_files
+
+
 def forget_problems() -> None:
     """Start a new build (one process may run several: tests, previews)."""
     _reported.clear()
+    _reported_files.clear()

@@ -30,17 +30,16 @@ from pelican.readers import MarkdownReader
 
 from newsroom.problems import forget_problems, problems_reported
 
-from . import links
-from .fields import check_fields
+from . import links, static_files
+from .outputs import cap_long_slug, check_output_paths, check_site_links
+from .reader import replace_markdown_reader
 from .report import report, shown
-from .source_file import NotUtf8, SourceFile, decode, forbidden_characters, parse
+from .source_file import NotUtf8, decode, forbidden_characters
 from .urls import check_unique_urls
 
-# Parsed sources by absolute path, kept for the URL checks' line numbers.
-_sources: dict[str, SourceFile] = {}
 
-
-def check_source(path: str, content_root: str, kind: str, settings) -> None:
+def check_source(path: str, content_root: str) -> None:
+    """Byte-level checks, before Pelican reads the file; the rest is in ``reader``."""
     where = shown(content_root, path)
     paths = (path, os.path.relpath(path, content_root))
     try:
@@ -57,18 +56,13 @@ def check_source(path: str, content_root: str, kind: str, settings) -> None:
         report(where, bad.line,
                f"invisible control character U+{ord(bad.character):04X} at column "
                f"{bad.column}; delete it (feeds and pages cannot contain it)", *paths)
-    source = parse(text)
-    _sources[path] = source
-    if source.is_blank:
+    if not text.strip():
         report(where, None,
                "the file is empty; write the metadata block (Title:, Date:, Category:) "
                "and the story, or delete the file", *paths)
-        return
-    check_fields(source, where, kind, settings, paths)
-    links.check_links(source, where, content_root, path, paths)
 
 
-def _check_sources(generator, kind: str, paths_setting: str, excludes_setting: str) -> None:
+def _check_sources(generator, paths_setting: str, excludes_setting: str) -> None:
     settings = generator.settings
     content_root = os.path.abspath(settings["PATH"])
     files = generator.get_files(
@@ -77,15 +71,15 @@ def _check_sources(generator, kind: str, paths_setting: str, excludes_setting: s
         extensions=MarkdownReader.file_extensions,
     )
     for relative in sorted(files):
-        check_source(os.path.join(content_root, relative), content_root, kind, settings)
+        check_source(os.path.join(content_root, relative), content_root)
 
 
 def check_articles(generator) -> None:
-    _check_sources(generator, "article", "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+    _check_sources(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
 
 
 def check_pages(generator) -> None:
-    _check_sources(generator, "page", "PAGE_PATHS", "PAGE_EXCLUDES")
+    _check_sources(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
 
 
 def _no_output(writer) -> None:
@@ -94,7 +88,9 @@ def _no_output(writer) -> None:
 
 def check_contents(generators) -> None:
     """Last check before output; then render only if nothing was reported."""
-    check_unique_urls(generators, _sources)
+    check_unique_urls(generators, links.parsed_sources)
+    check_output_paths(generators)
+    check_site_links(generators)
     if problems_reported():
         for generator in generators:
             generator.generate_output = _no_output
@@ -102,13 +98,20 @@ def check_contents(generators) -> None:
 
 def forget_previous_build(pelican) -> None:
     # One process may run several builds (tests, previews): start afresh.
-    _sources.clear()
+
     links.image_verdicts.clear()
     forget_problems()
 
 
 def register():
     signals.initialized.connect(forget_previous_build)
+    # Static files and stories (static_files.py): get_generators is sent after
+    # `initialized` and before any generator reads a file, so symbolic links
+    # are found before Pelican's walk (which follows them) gets to them.
+    signals.get_generators.connect(static_files.check_tree)
+    signals.static_generator_finalized.connect(static_files.check_static_files)
+    signals.readers_init.connect(replace_markdown_reader)
+    signals.content_object_init.connect(cap_long_slug)
     signals.article_generator_init.connect(check_articles)
     signals.page_generator_init.connect(check_pages)
     signals.all_generators_finalized.connect(check_contents)

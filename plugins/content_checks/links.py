@@ -25,6 +25,7 @@ from .html_rules import Finding, target_kind
 from .images import image_problem, is_image_name
 from .report import report, shown
 from .source_file import Link, SourceFile
+from .static_files import inside_content
 
 # One verdict per image file and build, however many stories link to it.
 image_verdicts: dict[str, str | None] = {}
@@ -39,12 +40,6 @@ def forget_previous_build() -> None:
     image_verdicts.clear()
     parsed_sources.clear()
     site_links.clear()
-
-
-def inside(root: str, path: str) -> bool:
-    """True if ``path`` (after resolving links and "..") is inside ``root``."""
-    root = os.path.realpath(root)
-    return os.path.commonpath([root, os.path.realpath(path)]) == root
 
 
 def _path_of(target: str) -> str:
@@ -71,7 +66,7 @@ def _check_file(link: Link, where: str, content_root: str, source_path: str, pat
     """A target that names a file in content/: it must exist, stay inside, and be whole."""
     target = link_target(content_root, source_path, link.target)
     covered = (*paths, link.target, target)
-    if not inside(content_root, target):
+    if not inside_content(content_root, target):
         report(where, link.line,
                f'"{link.written}" points outside the content folder; link only files '
                "inside content/", *covered, broken_file=target)

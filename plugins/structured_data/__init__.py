@@ -15,18 +15,16 @@ Templates serialise them with the ``script_json`` filter, which escapes
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from jinja2 import pass_context
 from pelican import signals
 from PIL import Image, UnidentifiedImageError
 
+from newsroom.problems import report_problem
 from newsroom.site_urls import public_site_url
 
 from . import schema
-
-logger = logging.getLogger(__name__)
 
 
 def logo_source(settings) -> Path:
@@ -44,17 +42,17 @@ def measure_logo(settings) -> dict | None:
         with Image.open(source) as image:
             width, height = image.size
     except (OSError, UnidentifiedImageError) as error:
-        logger.error(
-            "PUBLISHER_LOGO %r: cannot read %s (%s); run scripts/make_publisher_logo.py "
-            "or point PUBLISHER_LOGO at a PNG of at least 112x112 px",
-            settings["PUBLISHER_LOGO"], source.name, error.__class__.__name__,
-        )
+        report_problem(
+            "pelicanconf.py", None,
+            f"PUBLISHER_LOGO {settings['PUBLISHER_LOGO']!r}: cannot read {source.name} "
+            f"({error.__class__.__name__}); run scripts/make_publisher_logo.py or point "
+            "PUBLISHER_LOGO at a PNG of at least 112x112 px")
         return None
     if min(width, height) < 112:
-        logger.error(
-            "PUBLISHER_LOGO %r is %dx%d px; search engines need at least 112x112 px",
-            settings["PUBLISHER_LOGO"], width, height,
-        )
+        report_problem(
+            "pelicanconf.py", None,
+            f"PUBLISHER_LOGO {settings['PUBLISHER_LOGO']!r} is {width}x{height} px; search "
+            "engines need at least 112x112 px")
     return {"url": settings["PUBLISHER_LOGO"], "width": width, "height": height}
 
 
