@@ -91,7 +91,18 @@ PAGINATION_PATTERNS = [
 ]
 # Sections, in navigation order. An article's Category must be one of them;
 # any other value fails the build (a typo would otherwise create a section).
-SECTIONS = ["News", "Politics", "World", "Business", "Sport", "Culture"]
+# Either a list of names, or (as here) a dict of name -> description: the
+# description is shown under the section page's heading and is its meta
+# description ("" for none). Code that only needs the names iterates over
+# SECTIONS or tests `name in SECTIONS`, which works for both forms.
+SECTIONS = {
+    "News": "The day’s news from Kenya and the region.",
+    "Politics": "Parliament, government and elections: who decides what, and why it matters.",
+    "World": "International news and Kenya’s place in the world.",
+    "Business": "Markets, companies, jobs and the economy.",
+    "Sport": "Results, fixtures and the stories behind them.",
+    "Culture": "Books, music, film, food and ideas.",
+}
 DEFAULT_CATEGORY = "News"
 USE_FOLDER_AS_CATEGORY = False
 # Keep ordering deterministic: newest first, ties broken by slug.
@@ -171,6 +182,10 @@ PLUGINS = [
     # Photos: embedded metadata becomes captioned, credited, responsive
     # <figure>s; renditions are encoded once and cached (see "Photos" below).
     "photos",
+    # Redirects: a story's old addresses (Redirect_from:) get a page that
+    # sends readers on, and redirects.map for the web server (see README).
+    # After content_checks, whose output check knows these pages.
+    "redirects",
 ]
 
 # --- Photos ---------------------------------------------------------------------
@@ -274,9 +289,14 @@ CACHE_PATH = str(ROOT / ".cache" / "pelican")
 STORY_METADATA = [
     "title", "date", "modified", "category", "tags", "slug", "author", "authors",
     "summary", "status", "image", "image_alt", "image_caption",
+    # "Correction: 2024-06-16 10:00 | text", one line per correction
+    # (plugins/content_checks/corrections.py).
+    "correction",
+    # "Redirect_from: /old/path/", one line per old address (plugins/redirects).
+    "redirect_from",
 ]
 # Fields that may be given more than once in one file.
-REPEATABLE_METADATA = []
+REPEATABLE_METADATA = ["correction", "redirect_from"]
 # Keys that steer Pelican's output (Save_as, URL, Template, Lang, ...) are
 # refused, except for the files named here (path inside content/).
 STEERING_METADATA_ALLOWED = {

@@ -11,25 +11,44 @@ test suite (which runs it as ``python -m newsroom.build``).
    bug and keeps its traceback. Either way the build fails.
 3. Pagefind indexes the staged pages; ``newsroom.search_index`` then
    stores its filter index in a stable order (reproducible builds).
-4. Only if nothing went wrong is the staging folder swapped in for the
-   output folder. A failed build leaves the previous output untouched.
+4. Only if nothing went wrong is the staging folder given ordinary
+   permissions (755/644 under umask 022) and swapped in for the output
+   folder. A failed build leaves the previous output untouched.
+
+One build at a time per output folder (a lock file beside it; a second
+build waits). Folders left by a killed build are removed by the next one.
+SIGTERM/SIGINT remove the staging folder and stop Pagefind; Pagefind and
+photo workers die with the build even when it is SIGKILLed (Linux). An
+output folder that is a mount point cannot be renamed: the site is then
+staged inside it and swapped in entry by entry. A settings file that does
+not load, a read-only output location or a full disk are reported as one
+clear line, not a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import fcntl
+import functools
 import json
 import logging
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from newsroom.clock import InvalidSourceDateEpoch, build_time
 from newsroom.problems import ProblemCollector
+from newsroom.publish import make_readable, ordinary_modes
 from newsroom.search_index import sort_filter_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +72,255 @@ def _parse_override(text: str) -> tuple[str, object]:
         return key, value
 
 
-def _staging_dir(output: Path) -> Path:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=output.parent))
+class Interrupted(BaseException):
+    """SIGTERM or SIGINT during a build.
+
+    A BaseException, so that no ``except Exception`` in Pelican or a plugin
+    swallows it on its way out.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _BuildState:
+    """What the signal handler needs to know about the running build."""
+
+    main_pid: int | None = None  # the build process (forked workers are not)
+    forking_pid: int | None = None  # parent of the process being forked
+    pagefind: subprocess.Popen | None = None
+    interrupted = False  # a stop signal is being handled: ignore more
+    critical = False  # swapping or cleaning up: a signal waits (see main)
+    pending: int | None = None
+
+
+_state = _BuildState()
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _load_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # loaded before any fork: a child only calls it
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """In a new child process: be killed when the build process dies.
+
+    Runs between fork and exec (Pagefind) or at the start of a forked photo
+    worker, so a SIGKILLed build leaves no process behind. Linux only; best
+    effort elsewhere.
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the build died before the line above took effect
+
+
+def _before_fork() -> None:
+    _state.forking_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    _die_with_parent(_state.forking_pid)
+
+
+def _on_stop_signal(signum, frame) -> None:
+    if os.getpid() != _state.main_pid:
+        # A forked photo worker (Ctrl-C reaches the whole process group): the
+        # build itself cleans up; the worker just ends as the signal says.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    if _state.interrupted:
+        return  # already stopping
+    if _state.critical:
+        _state.pending = signum  # the swap must not stop half-way
+        return
+    _state.interrupted = True
+    child = _state.pagefind
+    if child is not None and child.poll() is None:
+        child.kill()
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_wait():
+    """A stop signal that comes during the block is acted on at its end."""
+    outer = _state.critical
+    _state.critical = True
+    try:
+        yield
+    finally:
+        _state.critical = outer
+    if not outer and _state.pending and not _state.interrupted:
+        signum, _state.pending = _state.pending, None
+        _on_stop_signal(signum, None)
+
+
+def _own_name(name: str, output: Path) -> bool:
+    """A name the build uses for its own folders beside (or inside) ``output``."""
+    return name.startswith((f".{output.name}.staging-", f".{output.name}.previous-"))
+
+
+def _remove_stale(output: Path) -> None:
+    """Remove the staging and previous folders that killed builds left.
+
+    Called only while holding the output's lock, so no running build's
+    folders are touched.
+    """
+    places = [output.parent]
+    if output.is_dir() and not output.is_symlink():
+        places.append(output)  # builds into a mount point stage inside it
+    for place in places:
+        with os.scandir(place) as entries:
+            stale = [entry for entry in entries if _own_name(entry.name, output)]
+        for entry in stale:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    pass
+
+
+class _OutputLock:
+    """``flock`` on ``.<name>.lock`` beside the output: one build at a time.
+
+    The file is removed (while still locked) when the build ends; a build
+    that was waiting then finds a different or no file there and locks
+    afresh, so two builds never both hold "the" lock.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.path = output.parent / f".{output.name}.lock"
+        self.handle = None
+
+    def acquire(self) -> None:
+        announced = False
+        while True:
+            try:
+                handle = open(self.path, "a")
+            except OSError as error:
+                # A mount point in a read-only folder: keep the lock inside it.
+                if (error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM)
+                        or not _is_mount_point(self.output)
+                        or self.path.parent != self.output.parent):
+                    raise
+                self.path = self.output / f".{self.output.name}.lock"
+                continue
+            try:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if not announced:
+                        print(f"Waiting for the other build into {self.output} to finish...",
+                              file=sys.stderr, flush=True)
+                        announced = True
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                held = os.fstat(handle.fileno())
+                try:
+                    current = os.stat(self.path)
+                except FileNotFoundError:
+                    current = None
+                if current and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+                    self.handle = handle
+                    return
+            except BaseException:
+                handle.close()
+                raise
+            handle.close()  # the previous holder removed that file: lock the new one
+
+    def release(self) -> None:
+        if self.handle is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        self.handle.close()
+        self.handle = None
+
+
+def _unescape_mountinfo(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
+
+
+def _is_mount_point(path: Path) -> bool:
+    """True for a folder that is a mount point, which cannot be renamed away."""
+    if not path.is_dir() or path.is_symlink():
+        return False
+    if os.path.ismount(path):
+        return True
+    try:  # bind mounts of the same filesystem: only the mount table knows
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+            points = {_unescape_mountinfo(line.split()[4]) for line in table if line.count(" ") > 4}
+    except OSError:
+        return False
+    return str(path) in points
+
+
+def _staging_dir(output: Path, inside: bool = False) -> Path:
+    """A fresh folder beside ``output`` (inside it when it is a mount point)."""
+    place = output if inside else output.parent
+    return Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=place))
+
+
+def _move(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        shutil.move(source, target)  # another filesystem: copy, then remove
+
+
+def _swap_entries(staging: Path, output: Path) -> None:
+    """Swap the site into ``output`` entry by entry (``output`` cannot be renamed).
+
+    For a mount point. Each top-level file or folder of the old site is set
+    aside and the new one renamed in its place, so the folder stays
+    servable throughout; on an error everything is put back.
+    """
+    previous = output / f".{output.name}.previous-{os.getpid()}"
+    if os.path.lexists(previous):
+        shutil.rmtree(previous)
+    previous.mkdir()
+    new = sorted(os.listdir(staging))
+    old = sorted(name for name in os.listdir(output) if not _own_name(name, output)
+                 and name != f".{output.name}.lock")
+    set_aside: list[str] = []
+    placed: list[str] = []
+    try:
+        for name in new:
+            if os.path.lexists(output / name):
+                os.replace(output / name, previous / name)
+                set_aside.append(name)
+            _move(staging / name, output / name)
+            placed.append(name)
+        for name in old:
+            if name not in new:
+                os.replace(output / name, previous / name)
+                set_aside.append(name)
+    except BaseException:
+        for name in reversed(placed):
+            _move(output / name, staging / name)
+        for name in reversed(set_aside):
+            os.replace(previous / name, output / name)
+        shutil.rmtree(previous, ignore_errors=True)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _swap_into_place(staging: Path, output: Path) -> None:
@@ -64,7 +329,13 @@ def _swap_into_place(staging: Path, output: Path) -> None:
         previous = output.parent / f".{output.name}.previous-{os.getpid()}"
         if previous.exists():
             shutil.rmtree(previous)
-        os.replace(output, previous)
+        try:
+            os.replace(output, previous)
+        except OSError as error:
+            if error.errno not in (errno.EBUSY, errno.EXDEV) or not output.is_dir():
+                raise
+            _swap_entries(staging, output)  # a mount point we did not recognise
+            return
         try:
             os.replace(staging, output)
         except OSError:
@@ -75,7 +346,99 @@ def _swap_into_place(staging: Path, output: Path) -> None:
         os.replace(staging, output)
 
 
-def run_pelican(settings_path: Path, staging: Path, overrides: dict) -> list[str]:
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+_READ_ONLY = {errno.EROFS}
+_DENIED = {errno.EACCES, errno.EPERM}
+
+
+def _in_output_area(path: Path, output: Path) -> bool:
+    """``path`` is in the output folder, its parent, or the build's own files beside it."""
+    for part in (path, *path.parents):
+        if part == output:
+            return True
+        if part.parent == output.parent and part.name.startswith(f".{output.name}."):
+            return True
+    return path == output.parent
+
+
+def _storage_message(kind: int, where: str) -> str:
+    if kind in _DISK_FULL:
+        return (f"cannot write {where}: the disk is full (No space left on device); "
+                "free some space there (a build needs room for a second copy of the "
+                "site while it runs) or build into a folder on another disk with -o, "
+                "then build again")
+    if kind in _READ_ONLY:
+        return (f"cannot write {where}: it is on a read-only file system; build into a "
+                "writable folder with -o, or make that location writable, then build again")
+    return (f"cannot write {where}: permission denied; build into a folder this user can "
+            "write to with -o, or fix that folder's owner and permissions, then build again")
+
+
+def _storage_problem(error: BaseException | None, output: Path) -> str | None:
+    """The clear line for a full disk or an unwritable output location, if that is the error."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in _DISK_FULL | _READ_ONLY | _DENIED:
+            # shutil's copies name the source first and the target second.
+            paths = [Path(os.path.abspath(os.fsdecode(name)))
+                     for name in (error.filename, error.filename2) if name]
+            if not paths or any(_in_output_area(path, output) for path in paths):
+                return _storage_message(error.errno, f"the output folder {output}")
+            if error.errno not in _DENIED:  # e.g. the photo cache on a full disk
+                return _storage_message(error.errno, str(paths[-1]))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+_STORAGE_WORDS = {
+    errno.ENOSPC: ("No space left on device", "os error 28"),
+    errno.EROFS: ("Read-only file system", "os error 30"),
+}
+
+
+def _storage_hint(problems: list[str], output: Path) -> list[str]:
+    """Problems plus one clear line when some of them come from a full or read-only disk."""
+    if any("the disk is full" in problem or "on a read-only file system" in problem
+           for problem in problems):
+        return problems  # already said
+    for kind, words in _STORAGE_WORDS.items():
+        if any(word in problem for problem in problems for word in words):
+            return problems + [_storage_message(kind, f"the output folder {output}")]
+    return problems
+
+
+def _shown(path) -> str:
+    path = os.path.abspath(os.fsdecode(path))
+    relative = os.path.relpath(path, PROJECT_ROOT)
+    return path if relative.startswith("..") else relative
+
+
+def _settings_problem(settings_path: Path, error: Exception) -> str | None:
+    """A clear line for an exception raised while importing the settings file."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not any(frame.name in ("load_source", "get_settings_from_file")
+               and frame.filename.endswith(os.path.join("pelican", "settings.py"))
+               for frame in frames):
+        return None  # not the import: let the caller decide
+    if isinstance(error, SyntaxError) and error.filename:
+        what = f"{type(error).__name__}: {error.msg}"
+        where = f"{_shown(error.filename)}, line {error.lineno}"
+    else:
+        libraries = {os.path.abspath(sysconfig.get_paths()[key])
+                     for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+        own = [frame for frame in frames if not frame.filename.startswith("<")
+               and not any(os.path.abspath(frame.filename).startswith(folder + os.sep)
+                           for folder in libraries)]
+        what = f"{type(error).__name__}: {error}"
+        where = (f"{_shown(own[-1].filename)}, line {own[-1].lineno}" if own
+                 else _shown(settings_path))
+    return (f"{_shown(settings_path)}: the settings file cannot be loaded ({what}; at {where}); "
+            "it is Python: fix that line, then build again")
+
+
+def run_pelican(settings_path: Path, staging: Path, overrides: dict,
+                output: Path | None = None) -> list[str]:
     """Render the site with Pelican into ``staging``; return problems found."""
     # Imported here so that `--help` and errors in arguments stay fast.
     import pelican.log  # noqa: F401  (installs Pelican's logger class)
@@ -90,11 +453,23 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict) -> list[str
     try:
         override = dict(overrides)
         override["OUTPUT_PATH"] = str(staging)
-        settings = read_settings(str(settings_path), override=override)
+        try:
+            settings = read_settings(str(settings_path), override=override)
+        except Exception as error:
+            problem = _settings_problem(settings_path, error)
+            if problem is None:
+                raise
+            raise BuildFailed([problem]) from None
         collector.content_root = os.path.abspath(settings["PATH"])
         site = Pelican(settings)
         site.run()
+    except BuildFailed:
+        raise
     except Exception as error:
+        storage = _storage_problem(error, output or staging)
+        if storage:  # a full disk or an unwritable output: not a bug
+            collector.extra_problems.append(storage)
+            return collector.problems
         if not collector.problems:
             raise  # nothing explains it: a bug, shown with its traceback
         # A crash after reported problems is almost always their consequence;
@@ -110,15 +485,30 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict) -> list[str
 
 def run_pagefind(site: Path) -> list[str]:
     """Index ``site`` with Pagefind; return problems found."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip()
-        return [f"search index: Pagefind failed (exit {result.returncode}): {detail}"]
+    # Pagefind dies with the build (even a SIGKILLed one) and is killed when
+    # the build stops while it runs.
+    child = None
+    try:
+        with _signals_wait():  # so that a started Pagefind is always known
+            child = subprocess.Popen(
+                [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=functools.partial(_die_with_parent, os.getpid()) if _PRCTL else None,
+            )
+            _state.pagefind = child
+        stdout, stderr = child.communicate()
+    except BaseException:
+        if child is not None:
+            child.kill()
+            child.wait()
+        raise
+    finally:
+        _state.pagefind = None
+    if child.returncode != 0:
+        detail = (stderr or stdout).strip()
+        return [f"search index: Pagefind failed (exit {child.returncode}): {detail}"]
     # Pagefind writes filter values in random order; sort them (reproducible builds).
     try:
         sort_filter_values(site / "pagefind")
@@ -145,17 +535,37 @@ def build(
     except InvalidSourceDateEpoch as error:
         raise BuildFailed([f"{error}; unset it, or set it to a whole number of "
                            "seconds such as $(git log -1 --format=%ct)"]) from None
-    staging = _staging_dir(output)
+    modes = ordinary_modes()  # read before any thread starts (umask is per process)
+    lock = _OutputLock(output)
+    staging = None
     try:
-        problems = run_pelican(settings_path, staging, overrides or {})
-        if not problems and search:
-            problems += run_pagefind(staging)
-        if problems:
-            raise BuildFailed(problems)
-        _swap_into_place(staging, output)
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            lock.acquire()  # a second build into this output waits here
+            _remove_stale(output)  # what killed builds left; only while locked
+            inside = _is_mount_point(output)
+            staging = _staging_dir(output, inside)
+            problems = run_pelican(settings_path, staging, overrides or {}, output)
+            if not problems and search:
+                problems += run_pagefind(staging)
+            if problems:
+                raise BuildFailed(_storage_hint(problems, output))
+            make_readable(staging, modes)
+            _state.critical = True  # from here a stop signal waits (see main)
+            if inside:
+                _swap_entries(staging, output)
+            else:
+                _swap_into_place(staging, output)
+        except OSError as error:
+            problem = _storage_problem(error, output)
+            if problem is None:
+                raise
+            raise BuildFailed([problem]) from None
     finally:
-        if staging.exists():
+        _state.critical = True  # cleaning up must not stop half-way either
+        if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
     return output
 
 
@@ -183,8 +593,21 @@ def main(argv: list[str] | None = None) -> int:
     overrides = dict(args.setting)
     output = Path(args.output) if args.output else PROJECT_ROOT / "output"
     started = time.monotonic()
+    _state.main_pid = os.getpid()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _on_stop_signal)
+    # Forked photo workers die with the build too, so a killed build cannot
+    # leave one holding the photo cache's lock.
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
     try:
         build(Path(args.settings), output, overrides, search=not args.no_search)
+    except Interrupted as stop:
+        print(
+            f"Build failed: interrupted ({stop}). The previous site in {output} "
+            "was left as it was.",
+            file=sys.stderr,
+        )
+        return 128 + stop.signum
     except BuildFailed as failure:
         print(
             f"Build failed: {len(failure.problems)} problem(s). "
@@ -195,6 +618,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 1
     print(f"Built {output} in {time.monotonic() - started:.1f} s")
+    if _state.pending:
+        print(f"({signal.Signals(_state.pending).name} came while the new site was "
+              "being put in place; the build finished first.)", file=sys.stderr)
     return 0
 
 

@@ -32,6 +32,11 @@ def isodate(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+def date_and_time(value: datetime) -> str:
+    """A date with its time as readers see it, e.g. 16 June 2024, 10:05."""
+    return f"{value.day} {value:%B %Y, %H:%M}"
+
+
 def reading_minutes(html: str) -> int:
     """Whole minutes to read an article body, at least one."""
     words = len(plain(html).split())
@@ -76,6 +81,7 @@ JINJA_FILTERS = {
     "without_standfirst": without_standfirst,
     "plain": plain,
     "isodate": isodate,
+    "date_and_time": date_and_time,
     "reading_minutes": reading_minutes,
     "script_json": script_json,
 }

@@ -159,6 +159,7 @@ problem_logger = logging.getLogger("newsroom.problems")
 # the absolute paths of the files the problems are about.
 _reported: list[str] = []
 _reported_files: set[str] = set()
+_once: set[tuple] = set()
 
 
 def shown_path(content_root: str, path) -> str:
@@ -173,8 +174,13 @@ def shown_path(content_root: str, path) -> str:
     return PurePosixPath(*PurePosixPath(relative.replace(os.sep, "/")).parts).as_posix()
 
 
+def control_character_key(path, line: int, column: int) -> tuple:
+    """``once=`` key of a control character in a file: two checks, one line."""
+    return ("control character", os.path.abspath(str(path)), line, column)
+
+
 def report_problem(where: str, line: int | None, problem: str, covers=(),
-                   broken_file: str | None = None) -> None:
+                   broken_file: str | None = None, once: tuple | None = None) -> None:
     """Report one problem as ``where:line: problem`` and fail the build.
 
     ``where`` is a display path (``shown_path``); ``problem`` says what is
@@ -183,7 +189,13 @@ def report_problem(where: str, line: int | None, problem: str, covers=(),
     Pelican's own vaguer messages about them are then dropped.
     ``broken_file``: a linked file (an image) that is missing or damaged;
     later messages of other plugins about that file are echoes too.
+    ``once``: a key for the fact itself (e.g. ``control_character_key``);
+    when two checks find the same fact, only the first one's line is kept.
     """
+    if once is not None:
+        if once in _once:
+            return
+        _once.add(once)
     _reported.append(where)
     _reported_files.update(os.path.normpath(str(path)) for path in (*covers, broken_file or "")
                            if os.path.isabs(str(path)))
@@ -207,3 +219,4 @@ def forget_problems() -> None:
     """Start a new build (one process may run several: tests, previews)."""
     _reported.clear()
     _reported_files.clear()
+    _once.clear()

@@ -28,12 +28,13 @@ from pathlib import Path
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from newsroom.problems import forget_problems, problems_reported
+from newsroom.problems import control_character_key, forget_problems, problems_reported
 
 from . import links, static_files
 from .outputs import cap_long_slug, check_output_paths, check_site_links
 from .reader import replace_markdown_reader
 from .report import report, shown
+from .sections import check_sections_setting
 from .source_file import NotUtf8, decode, forbidden_characters
 from .urls import check_unique_urls
 
@@ -55,7 +56,8 @@ def check_source(path: str, content_root: str) -> None:
     for bad in forbidden_characters(text):
         report(where, bad.line,
                f"invisible control character U+{ord(bad.character):04X} at column "
-               f"{bad.column}; delete it (feeds and pages cannot contain it)", *paths)
+               f"{bad.column}; delete it (feeds and pages cannot contain it)", *paths,
+               once=control_character_key(path, bad.line, bad.column))
     if not text.strip():
         report(where, None,
                "the file is empty; write the metadata block (Title:, Date:, Category:) "
@@ -66,8 +68,8 @@ def _check_sources(generator, paths_setting: str, excludes_setting: str) -> None
     settings = generator.settings
     content_root = os.path.abspath(settings["PATH"])
     files = generator.get_files(
-        settings[paths_setting],
-        exclude=settings[excludes_setting],
+        settings.get(paths_setting) or [],
+        exclude=settings.get(excludes_setting) or [],
         extensions=MarkdownReader.file_extensions,
     )
     for relative in sorted(files):
@@ -76,6 +78,9 @@ def _check_sources(generator, paths_setting: str, excludes_setting: str) -> None
 
 def check_articles(generator) -> None:
     _check_sources(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+    # Writer profiles (content/authors/, read by the writer_profiles plugin
+    # with the story reader) get the same byte-level checks.
+    _check_sources(generator, "WRITER_PROFILE_PATHS", "WRITER_PROFILE_EXCLUDES")
 
 
 def check_pages(generator) -> None:
@@ -105,6 +110,7 @@ def forget_previous_build(pelican) -> None:
 
 def register():
     signals.initialized.connect(forget_previous_build)
+    signals.initialized.connect(check_sections_setting)  # after forgetting
     # Static files and stories (static_files.py): get_generators is sent after
     # `initialized` and before any generator reads a file, so symbolic links
     # are found before Pelican's walk (which follows them) gets to them.

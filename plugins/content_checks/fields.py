@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from pelican.readers import ensure_metadata_list
 from pelican.urlwrappers import Author, Tag
@@ -33,6 +34,9 @@ def _is_date(value: str) -> bool:
 
 
 def check_fields(source: SourceFile, where: str, kind: str, settings, paths) -> None:
+    if kind == "writer":
+        _check_writer(source, where, settings, paths)
+        return
     title = source.fields.get("title")
     if title is None or not title.value:
         line = title.line if title else 1
@@ -92,3 +96,37 @@ def _check_names(source: SourceFile, where: str, settings, paths) -> None:
                        f'{name.capitalize()}: "{value[:40]}..." is too long to name a page '
                        f"({len(slug)} characters in its URL, at most {limit}); shorten it",
                        *paths)
+
+
+def _check_writer(source: SourceFile, where: str, settings, paths) -> None:
+    """A writer profile (content/authors/jane-doe.md): a Name whose slug is the file name.
+
+    The file name is the writer's page (author/jane-doe/), so the two must
+    agree; otherwise bylines would never find the profile.
+    """
+    name = source.fields.get("name")
+    stem = PurePosixPath(str(paths[0]).replace("\\", "/")).stem
+    if name is None or not name.value:
+        report(where, name.line if name else 1,
+               'no Name; start the file with the byline exactly as stories write it, '
+               f'e.g. "Name: {stem.replace("-", " ").title() or "Jane Doe"}"', *paths)
+        return
+    slug = Author(name.value, settings).slug
+    if "," in name.value or ";" in name.value:
+        report(where, name.line,
+               f'Name "{name.value}" contains "," or ";", which separate the names in a '
+               'byline ("Authors: Jane Doe, Staff Reporter"); write the name without them',
+               *paths)
+    elif not slug:
+        report(where, name.line,
+               f'Name "{name.value}" has no letters or digits to make the writer\'s page '
+               "URL from; write the name as bylines spell it", *paths, f"Author:{name.value}")
+    elif slug != stem:
+        report(where, name.line,
+               f'Name "{name.value}" makes the writer page {Author(name.value, settings).url}, '
+               f"but this file is named {stem}.md; rename the file to {slug}.md (the file "
+               "name is the writer's slug), or correct the Name", *paths)
+    role = source.fields.get("role")
+    if role is not None and not role.value:
+        report(where, role.line, 'Role is empty; write the job title ("Role: Political '
+               'correspondent") or remove the line', *paths)

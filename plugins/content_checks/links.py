@@ -21,11 +21,12 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
+from newsroom.content_paths import inside_content
+
 from .html_rules import Finding, target_kind
 from .images import image_problem, is_image_name
 from .report import report, shown
 from .source_file import Link, SourceFile
-from .static_files import inside_content
 
 # One verdict per image file and build, however many stories link to it.
 image_verdicts: dict[str, str | None] = {}
@@ -132,11 +133,16 @@ def _check_finding(finding: Finding, text: str, where: str, content_root: str,
 
 
 def check_targets(findings: list[Finding], text: str, source: SourceFile, where: str,
-                  content_root: str, source_path: str, paths, content: str) -> str:
-    """Report every finding of ``html_rules`` and every unresolved target."""
+                  content_root: str, source_path: str, paths, content: str,
+                  lead_photo_field: str = "image") -> str:
+    """Report every finding of ``html_rules`` and every unresolved target.
+
+    ``lead_photo_field``: the metadata key naming the file's photo (``Image:``
+    in stories, ``Photo:`` in writer profiles).
+    """
     for finding in findings:
         _check_finding(finding, text, where, content_root, source_path, paths)
-    image = source.fields.get("image")
+    image = source.fields.get(lead_photo_field)
     if image and image.value:
         value = image.value
         if value.startswith(("{", "|")):

@@ -8,6 +8,10 @@ written yet:
   (``.htaccess``), outside the folders other parts of the build own (theme
   files, photo renditions, the search index, the feeds) and not the file of
   a list page, archive, sitemap or static file. A collision names both.
+  The pages at stories' old addresses (``Redirect_from:``, attached as
+  ``redirect_pages`` by the redirects plugin) are such files too, so a story
+  published at a redirected path is refused; each redirect page must not
+  land on another redirect, a file of the build or in a reserved folder.
 * ``check_site_links``: a link written as a site path (``/about/``) must be
   a page or file of this site.
 * ``cap_long_slug`` (``content_object_init``): a slug made from a very long
@@ -64,8 +68,12 @@ def _format(pattern: str | None, **values) -> str | None:
         return None
 
 
-def planned_outputs(generators) -> dict[str, str]:
-    """Files the build writes besides articles and pages: path -> who writes it."""
+def planned_outputs(generators, redirects: bool = True) -> dict[str, str]:
+    """Files the build writes besides articles and pages: path -> who writes it.
+
+    With ``redirects``, the pages at stories' old addresses (``redirect_pages``,
+    attached by the redirects plugin) are included too.
+    """
     settings = generators[0].settings
     planned: dict[str, str] = {}
 
@@ -75,6 +83,7 @@ def planned_outputs(generators) -> dict[str, str]:
 
     for name in ("robots.txt", "sitemap.xml", "news-sitemap.xml"):
         add(name, "the sitemaps")
+    add("redirects.map", "the redirects plugin")
     for name in ("CATEGORIES", "TAGS", "AUTHORS", "ARCHIVES"):
         add(settings.get(f"{name}_SAVE_AS"), f"the list of {name.lower()}")
     for name in settings.get("DIRECT_TEMPLATES") or ():
@@ -94,11 +103,100 @@ def planned_outputs(generators) -> dict[str, str]:
         elif isinstance(generator, StaticGenerator):
             for static in generator.staticfiles:
                 add(static.save_as, shown(settings["PATH"], static.source_path))
+    if redirects:
+        for path, (owner, _page) in redirect_outputs(generators).items():
+            add(path, owner)
     return planned
+
+
+# --- redirect pages (Redirect_from:, plugins/redirects) --------------------------
+
+def _redirect_pages(generators) -> list:
+    pages = []
+    for generator in generators:
+        names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
+        for content in (c for name in names for c in getattr(generator, name, [])):
+            pages.extend(getattr(content, "redirect_pages", None) or ())
+    return sorted(pages, key=lambda page: (page.source_path, page.line or 0))
+
+
+def redirect_outputs(generators) -> dict[str, tuple[str, object]]:
+    """The first claim on each redirect page's file: path -> (who writes it, page)."""
+    content_root = os.path.abspath(generators[0].settings["PATH"])
+    claims: dict[str, tuple[str, object]] = {}
+    for page in _redirect_pages(generators):
+        where = shown(content_root, page.source_path)
+        owner = f'the redirect on {where}:{page.line} (Redirect_from "{page.old_path}")'
+        claims.setdefault(str(PurePosixPath(page.save_as)), (owner, page))
+    return claims
+
+
+def _check_redirect_paths(generators, reserved: dict[str, str]) -> None:
+    """A redirect page's file belongs to it alone: not to another redirect, not to
+    a part of the build (list pages, static files, reserved folders). A story on
+    the same file is reported by ``check_output_paths``, at the story's URL line."""
+    settings = generators[0].settings
+    content_root = os.path.abspath(settings["PATH"])
+    planned = planned_outputs(generators, redirects=False)
+    stories: dict[str, object] = {}
+    for generator in generators:
+        names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
+        for content in (c for name in names for c in getattr(generator, name, [])):
+            if getattr(content, "save_as", None):
+                stories.setdefault(str(PurePosixPath(content.save_as)), content)
+    claimed: dict[str, object] = {}
+    for page in _redirect_pages(generators):
+        where = shown(content_root, page.source_path)
+        path = PurePosixPath(page.save_as)
+        label = f'Redirect_from "{page.old_path}" writes the file {path}'
+        first = claimed.setdefault(str(path), page)
+        folder = next((f for f in reserved if _inside(path, f)), None)
+        parent = next((str(p) for p in path.parents
+                       if str(p) in planned or str(p) in stories), None)
+        if first is not page:
+            if first.source_path == page.source_path:
+                problem = f"{label}, as line {first.line} already does; keep one of the two lines"
+            else:
+                problem = (f"{label}, which {shown(content_root, first.source_path)}:"
+                           f'{first.line} (Redirect_from "{first.old_path}") also claims; an old '
+                           "address can lead to one story only: remove one of the two lines")
+        elif folder:
+            problem = (f"{label} inside {folder}/, where {reserved[folder]} are published; "
+                       "remove this line")
+        elif str(path) in stories:
+            continue  # reported at the story's URL line (check_output_paths)
+        elif str(path) in planned:
+            problem = (f"{label}, which {planned[str(path)]} also writes: it is a live page "
+                       "of this site, not an old address; remove this line")
+        elif parent:
+            owner = (planned.get(parent)
+                     or shown(content_root, stories[parent].source_path))
+            problem = (f"{label}, inside {parent}, which {owner} writes as a file; "
+                       "remove this line")
+        else:
+            continue
+        others = (first.source_path,) if first is not page else ()
+        report(where, page.line, problem, page.source_path, *others)
 
 
 def _inside(path: PurePosixPath, folder: str) -> bool:
     return path == PurePosixPath(folder) or path.is_relative_to(folder)
+
+
+def _check_static_paths(generators, reserved: dict[str, str]) -> None:
+    """A static file may not land in a folder another part of the build owns."""
+    settings = generators[0].settings
+    content_root = os.path.abspath(settings["PATH"])
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", []) if isinstance(
+                generator, StaticGenerator) else []:
+            path = PurePosixPath(static.save_as)
+            folder = next((f for f in reserved if _inside(path, f)), None)
+            if folder:
+                source = os.path.join(content_root, static.source_path)
+                report(shown(content_root, source), None,
+                       f"would be published as {static.save_as}, inside {folder}/, where "
+                       f"{reserved[folder]} are published; move it to another folder", source)
 
 
 def check_output_paths(generators) -> None:
@@ -106,6 +204,9 @@ def check_output_paths(generators) -> None:
     content_root = os.path.abspath(settings["PATH"])
     reserved = _reserved_folders(settings)
     planned = planned_outputs(generators)
+    redirect_files = redirect_outputs(generators)
+    _check_static_paths(generators, reserved)
+    _check_redirect_paths(generators, reserved)
     for generator in generators:
         names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
         for content in (c for name in names for c in getattr(generator, name, [])):
@@ -132,6 +233,9 @@ def check_output_paths(generators) -> None:
             if problem:
                 fix = ("change that line" if field.startswith("Save_as")
                        else 'give it a different "Slug:" line')
+                if str(path) in redirect_files and planned.get(str(path)) == \
+                        redirect_files[str(path)][0]:
+                    fix += ", or remove that Redirect_from line"
                 report(where, line, f"{field} gives the file {save_as}, {problem}; {fix}",
                        content.source_path)
 

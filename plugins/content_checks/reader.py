@@ -12,10 +12,14 @@ Replaces Pelican's Markdown reader (``readers_init``). On top of it:
   Pelican's output (``Save_as``, ``URL``, ``Template``, ``Lang``, ...) is
   refused unless ``STEERING_METADATA_ALLOWED`` names it for that file, an
   unknown key is an error that suggests the nearest known one, and
-  ``Status`` is published, draft or hidden;
+  ``Status`` is published, draft or hidden; writer profiles (files in
+  ``WRITER_PROFILE_PATHS``, read for the ``writer_profiles`` plugin) have
+  their own allow-list, ``WRITER_METADATA`` (Name, Role, Photo, Photo_alt);
 * the fields are checked (``fields.check_fields``) and every link and image
   target found by ``html_rules`` is checked (``links.check_targets``) on
   what Python-Markdown parsed, with line numbers from ``metadata_lines``.
+* ``Modified`` and the ``Correction:`` lines are checked and become
+  ``article.corrections`` and the latest ``modified`` (``corrections``).
 
 Everything found is reported through ``newsroom.problems``; a refused key is
 also dropped, so Pelican never acts on it.
@@ -40,6 +44,7 @@ from pelican.utils import pelican_open
 from newsroom.problems import shown_path
 
 from . import links
+from .corrections import check_updates
 from .fields import check_fields
 from .html_rules import StoryHtmlRulesExtension
 from .metadata_lines import MetadataLinesExtension
@@ -51,6 +56,12 @@ DEFAULT_PLAIN_TEXT_METADATA = ("title", "image_alt", "image_caption")
 STEERING_KEYS = {"save_as", "url", "template", "lang", "translation", "path",
                  "reader", "slugify_source", "override_save_as", "override_url"}
 STATUSES = ("published", "draft", "hidden")
+# Writer profiles (content/authors/, plugins/writer_profiles) have keys of
+# their own; a story's key written in a profile suggests the profile's.
+DEFAULT_WRITER_METADATA = ("name", "role", "photo", "photo_alt")
+WRITER_KEY_HINTS = {"title": "name", "author": "name", "image": "photo",
+                    "image_alt": "photo_alt", "alt": "photo_alt", "job_title": "role",
+                    "jobtitle": "role", "position": "role"}
 
 
 class NoRawHtml(Extension):
@@ -85,7 +96,11 @@ def time_limit(seconds: float | None):
 
 
 def story_kind(settings, relative: str) -> str:
+    """"article", "page" or "writer" (a profile in ``WRITER_PROFILE_PATHS``)."""
     path = PurePosixPath(relative.replace(os.sep, "/"))
+    for folder in settings.get("WRITER_PROFILE_PATHS") or ():
+        if path.is_relative_to(folder):
+            return "writer"
     for folder in settings.get("PAGE_PATHS") or ():
         if path.is_relative_to(folder):
             return "page"
@@ -140,17 +155,21 @@ class StoryReader(MarkdownReader):
         links.parsed_sources[source_path] = source
         if source.is_blank:
             return content, metadata  # reported before reading
-        self._check_keys(fields, metadata, where, covers)
         kind = story_kind(settings, os.path.relpath(source_path, content_root))
+        self._check_keys(fields, metadata, where, covers, kind)
         check_fields(source, where, kind, settings, covers)
+        check_updates(fields, metadata, where, settings, covers)
         content = links.check_targets(
             getattr(self._md, "story_findings", []), text, source, where, content_root,
-            source_path, covers, content)
+            source_path, covers, content,
+            lead_photo_field="photo" if kind == "writer" else "image")
         return content, metadata
 
-    def _check_keys(self, fields, metadata, where, covers) -> None:
+    def _check_keys(self, fields, metadata, where, covers, kind="article") -> None:
         settings = self.settings
-        known = set(settings.get("STORY_METADATA") or ())
+        writer = kind == "writer"
+        known = set((settings.get("WRITER_METADATA") or DEFAULT_WRITER_METADATA) if writer
+                    else settings.get("STORY_METADATA") or ())
         relative = PurePosixPath(os.path.relpath(self._source_path, settings["PATH"])).as_posix()
         allowed = set((settings.get("STEERING_METADATA_ALLOWED") or {}).get(relative, ()))
         for key, entry in fields.items():
@@ -163,6 +182,8 @@ class StoryReader(MarkdownReader):
                 metadata.pop(key, None)
             elif key not in known and key not in allowed:
                 near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+                if writer and WRITER_KEY_HINTS.get(key) in known:
+                    near = [WRITER_KEY_HINTS[key]]  # "Image:" in a profile is its Photo:
                 hint = (f'did you mean "{near[0].capitalize()}:"?' if near else
                         "known fields: " + ", ".join(k.capitalize() for k in sorted(known)))
                 report(where, entry.line,

@@ -13,5 +13,5 @@ def shown(content_root: str, path: str) -> str:
 
 
 def report(where: str, line: int | None, problem: str, *paths: str,
-           broken_file: str | None = None) -> None:
-    report_problem(where, line, problem, covers=paths, broken_file=broken_file)
+           broken_file: str | None = None, once: tuple | None = None) -> None:
+    report_problem(where, line, problem, covers=paths, broken_file=broken_file, once=once)

@@ -33,10 +33,11 @@ import fnmatch
 import glob
 import os
 import posixpath
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from pelican.readers import MarkdownReader
 
+from newsroom.content_paths import inside_content, is_within as _is_within
 from newsroom.problems import problem_reported_about, report_problem, shown_path
 
 # What static folders may hold when the settings do not say (pelicanconf.py
@@ -106,32 +107,6 @@ def forget_previous_build() -> None:
 
 
 # --- the rules (pure functions) -------------------------------------------------
-
-def _is_within(root: str, path: str) -> bool:
-    return os.path.commonpath([root, path]) == root
-
-
-def inside_content(content_root, target_path) -> bool:
-    """True if ``target_path`` (absolute, or relative to content/) stays in content/.
-
-    Rejects paths that climb out with ``..``, paths through a symbolic link
-    (the file or any folder between content/ and it) and paths whose real
-    location is elsewhere. The target need not exist.
-    """
-    root = os.path.abspath(str(content_root))
-    target = os.path.normpath(os.path.join(root, str(target_path)))
-    if not _is_within(root, target):
-        return False
-    current = root
-    for part in Path(os.path.relpath(target, root)).parts:
-        if part == os.curdir:
-            continue
-        current = os.path.join(current, part)
-        if os.path.islink(current):
-            return False
-    real_root = os.path.realpath(root)
-    return _is_within(real_root, os.path.realpath(target))
-
 
 def _suffix(name: str, types) -> str | None:
     """The longest key of ``types`` the name ends with (".sidecar.txt" before ".txt")."""

@@ -12,7 +12,8 @@ story:
 * every author with the author page URL, the section and tags;
 * published and updated dates, and a stable tag: URI as id, derived from the
   permanent URL and the publication date, so editing a story never makes it
-  look new to a feed reader.
+  look new to a feed reader. ``updated`` is ``article.modified``: the latest
+  of Modified and the story's corrections (content_checks/corrections.py).
 
 Pelican can use only one writer; no other plugin may hook ``get_writer``.
 """

@@ -15,30 +15,39 @@ Hooks
   every core, links all of them into the output and prints
   ``Photos: N encoded, M reused``.
 
-Missing and damaged files are reported by ``content_checks`` (with line
-numbers) when it is enabled; this plugin then skips them, so one mistake
-gives one error.
+Problems go through the problems API (``newsroom.problems``); no check
+here depends on another plugin. A missing or damaged photo is reported here
+too, naming the photo as a covered file: when ``content_checks`` has
+reported the same file (with a line number, as a broken file), the build
+driver drops this report as an echo, so one mistake gives one error either
+way. Control characters in a photo's text (Markdown, sidecar, XMP, IIM)
+are errors naming the photo, the field and where the character is; such a
+photo is left out, so the character never reaches a page or feed.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
 from pelican import signals
 
+from newsroom.characters import forbidden_characters, lines_of
+from newsroom.content_paths import inside_content
+from newsroom.problems import (control_character_key, problems_reported, report_problem,
+                               shown_path)
+
 from .markdown_slots import SLOT_TAG, PhotoSlotsExtension
 from .markup import figure_html, lead_figure, photo_thumbnail, picture_html
-from .metadata import PhotoText, SidecarError, read_sidecar, read_source, sidecar_path
+from .metadata import (FIELD_NAMES, FIELDS, IIM_DATASETS, XMP_PROPERTIES, PhotoText,
+                       SidecarError, read_sidecar, read_source, sidecar_path)
 from .model import plan_photo, setting
 from .renditions import run_jobs, source_digest
-
-logger = logging.getLogger(__name__)
 
 URL_TOKEN = "{photo}"
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".avif", ".tif", ".tiff"}
@@ -48,6 +57,12 @@ _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
 # Per build: renditions to make, and facts about each source file read so far.
 _jobs: dict = {}
+# Source paths of the articles and pages seen (their photos follow them).
+_content_sources: set = set()
+# Rendition name -> source paths of the contents that show it: a rendition is
+# made only for contents the build really renders (a draft left out of a
+# publishing build takes its photos with it).
+_owners: dict = {}
 _sources: dict = {}
 
 
@@ -61,6 +76,8 @@ def setup(pelican) -> None:
     filters.update(lead_figure=lead_figure, photo_thumbnail=photo_thumbnail)
     settings["JINJA_FILTERS"] = filters
     _jobs.clear()
+    _owners.clear()
+    _content_sources.clear()
     _sources.clear()
 
 
@@ -68,31 +85,106 @@ def setup(pelican) -> None:
 
 def _shown(settings, path) -> str:
     """content/images/x.jpg: relative to the project, whatever the checkout."""
-    root = os.path.abspath(settings["PATH"])
-    relative = os.path.relpath(os.path.abspath(path), root)
-    return str(PurePosixPath(Path(root).name, *Path(relative).parts))
+    return shown_path(settings["PATH"], path)
+
+
+def _source_lines(path: str) -> list[str]:
+    try:
+        return lines_of(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
 
 
 def _line_of(path: str, needle: str) -> int | None:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((n for n, line in enumerate(lines, 1) if needle in line), None)
+    return next((n for n, line in enumerate(_source_lines(path), 1) if needle in line), None)
 
 
 def _report(content, needle: str, problem: str, *paths) -> None:
-    where = _shown(content.settings, content.source_path)
-    line = _line_of(content.source_path, needle)
-    location = f"{where}:{line}" if line else where
-    logger.error("%s: %s", location, problem,
-                 extra={"problem_paths": [content.source_path, *map(str, paths)]})
+    """A problem in the article, at the first line that contains ``needle``."""
+    report_problem(_shown(content.settings, content.source_path),
+                   _line_of(content.source_path, needle), problem,
+                   covers=[content.source_path, *map(str, paths)])
 
 
-def _checked_elsewhere(settings) -> bool:
-    plugins = settings.get("PLUGINS") or []
-    names = {getattr(p, "__name__", str(p)).rsplit(".", 1)[-1] for p in plugins}
-    return "content_checks" in names
+# --- control characters in a photo's text ----------------------------------------
+
+@dataclass
+class _Problem:
+    where: str
+    line: int | None
+    text: str
+    covers: list
+    once: tuple | None = None  # the same character found by the story's own check
+
+
+def _in_markdown(content, target: str, path: Path, name: str, value: str,
+                 lead: bool) -> list[_Problem]:
+    """Control characters in alt text or caption written in the article."""
+    lines = _source_lines(content.source_path)
+    photo = f'"{target}" ({_shown(content.settings, path)})'
+    if lead:
+        key = "image_alt" if name == "alt" else "image_caption"
+        what = f"Image_{key[6:]} (the {FIELD_NAMES[name]} of the lead photo {photo})"
+        found = [n for n, line in enumerate(lines, 1)
+                 if line.lstrip().lower().startswith(key + ":")]
+    else:
+        what = (f"the alt text of photo {photo}" if name == "alt"
+                else f"the caption (the title in quotes) of photo {photo}")
+        found = [n for n, line in enumerate(lines, 1) if target in line]
+    problems = []
+    seen: dict[str, int] = {}
+    for bad in forbidden_characters(value):
+        # The line that holds the field and this character, and its column
+        # there (the n-th such character of the value is the n-th on the
+        # line); one written as an HTML reference (&#12;) is not in the file.
+        nth = seen[bad.character] = seen.get(bad.character, 0) + 1
+        line = next((n for n in found if lines[n - 1].count(bad.character) >= nth), None)
+        once = None
+        if line:
+            columns = [i for i, c in enumerate(lines[line - 1], 1) if c == bad.character]
+            at = f"at column {columns[nth - 1]}"
+            once = control_character_key(content.source_path, line, columns[nth - 1])
+        else:
+            line = found[0] if found else None
+            at = "(written as a character reference)"
+        problems.append(_Problem(
+            _shown(content.settings, content.source_path), line,
+            f"{what} contains the control character {bad.code} {at}; delete it "
+            "(pages and feeds cannot contain it)", [content.source_path], once))
+    return problems
+
+
+def _in_photo(settings, path: Path, name: str, source: str, value: str) -> list[_Problem]:
+    """Control characters in a field read from the photo's XMP or IIM."""
+    where = (f"its XMP ({XMP_PROPERTIES[name]})" if source == "xmp"
+             else f"its IPTC IIM ({IIM_DATASETS[name]})")
+    return [_Problem(_shown(settings, path), None,
+                     f"the {FIELD_NAMES[name]} in {where} contains the control character "
+                     f"{bad.code} at column {bad.column}; fix the photo's metadata in your "
+                     f"photo editor or override it in {sidecar_path(path).name}",
+                     [str(path)])
+            for bad in forbidden_characters(value)]
+
+
+def _character_problems(content, target: str, path: Path, layers, decorative: bool,
+                        lead: bool) -> list[_Problem]:
+    """Every control character in the text the photo would be published with.
+
+    Only the value that is used counts: a field overridden in the article or
+    the sidecar is not published, so overriding it is a fix. (A sidecar's
+    own control characters are reported by ``read_sidecar``.)
+    """
+    problems = []
+    for name in FIELDS:
+        if name == "alt" and decorative:
+            continue
+        source, value = next(((s, layer[name]) for s, layer in layers if layer.get(name)),
+                             (None, ""))
+        if source == "article":
+            problems += _in_markdown(content, target, path, name, value, lead)
+        elif source in ("xmp", "iim"):
+            problems += _in_photo(content.settings, path, name, source, value)
+    return problems
 
 
 # --- one photo --------------------------------------------------------------------
@@ -103,9 +195,13 @@ def _resolve(content, target: str) -> Path | None:
     path = unquote(urlparse(value).path)
     if not path or Path(path).suffix.lower() not in PHOTO_SUFFIXES:
         return None
+    content_root = os.path.abspath(content.settings["PATH"])
     if path.startswith("/"):
-        return Path(os.path.abspath(content.settings["PATH"])) / path.lstrip("/")
-    return Path(os.path.normpath(os.path.join(os.path.dirname(content.source_path), path)))
+        resolved = Path(content_root) / path.lstrip("/")
+    else:
+        resolved = Path(os.path.normpath(os.path.join(os.path.dirname(content.source_path), path)))
+    # Never read a file outside content/ (content_checks reports the link).
+    return resolved if inside_content(content_root, resolved) else None
 
 
 def _facts(path: Path):
@@ -124,25 +220,36 @@ def _photo(content, target: str, alt: str | None, caption: str | None, lead: boo
         return None
     try:
         facts, digest = _facts(path)
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError,
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, EOFError,
             Image.DecompressionBombError) as error:
-        if not _checked_elsewhere(settings):
-            reason = "does not exist" if not path.exists() else f"cannot be read ({error})"
-            _report(content, target, f'photo "{target}": {_shown(settings, path)} {reason}; '
-                    "fix the path or replace the file", path)
+        # Reported whatever else is enabled. If content_checks reported this
+        # file as broken (with its line), the build driver drops this line as
+        # an echo: the photo is among the covered paths.
+        reason = "does not exist" if not path.exists() else f"cannot be read ({error})"
+        _report(content, target, f'photo "{target}": {_shown(settings, path)} {reason}; '
+                "fix the path or replace the file", path)
         return None
     try:
         sidecar = read_sidecar(path)
     except SidecarError as error:
-        logger.error("%s:%s: %s", _shown(settings, sidecar_path(path)), error.line, error,
-                     extra={"problem_paths": [str(sidecar_path(path)), content.source_path]})
+        for line, message in error.problems:
+            report_problem(_shown(settings, sidecar_path(path)), line, message,
+                           covers=[str(sidecar_path(path)), content.source_path])
         return None
     marker = settings.get("PHOTO_DECORATIVE_MARKER") or DEFAULT_DECORATIVE_MARKER
     decorative = marker in (alt, sidecar.get("alt"))
     article_layer = {"alt": "" if alt == marker else alt or "", "caption": caption or ""}
     if sidecar.get("alt") == marker:
         sidecar = {**sidecar, "alt": ""}
-    text = PhotoText.first_of(article_layer, sidecar, facts.xmp, facts.iim)
+    layers = [("article", article_layer), ("sidecar", sidecar), ("xmp", facts.xmp),
+              ("iim", facts.iim)]
+    text = PhotoText.first_of(*(layer for _source, layer in layers))
+    problems = _character_problems(content, target, path, layers, decorative, lead)
+    for problem in problems:
+        report_problem(problem.where, problem.line, problem.text, covers=problem.covers,
+                       once=problem.once)
+    if problems:
+        return None
     if decorative:
         text.alt = ""
     elif not text.alt:
@@ -156,6 +263,7 @@ def _photo(content, target: str, alt: str | None, caption: str | None, lead: boo
     photo, jobs = plan_photo(settings, path, facts, digest, text, decorative, lead)
     for job in jobs:
         _jobs.setdefault(job.name, job)
+        _owners.setdefault(job.name, set()).add(getattr(content, "source_path", None))
     return photo
 
 
@@ -199,6 +307,7 @@ def prepare_content(content) -> None:
 
     if not isinstance(content, (Article, Page)):
         return
+    _content_sources.add(content.source_path)
     content.lead_photo = None
     image = content.metadata.get("image")
     if isinstance(image, str) and image.strip():
@@ -237,16 +346,44 @@ def drop_originals(generator) -> None:
     generator.context["staticfiles"] = generator.staticfiles
 
 
+# Every list in which Pelican keeps contents it will write.
+_RENDERED_LISTS = ("articles", "translations", "hidden_articles", "hidden_translations",
+                   "drafts", "drafts_translations", "pages", "hidden_pages",
+                   "draft_pages", "draft_translations")
+
+
+def _rendered_sources(generators) -> set:
+    """Source paths of the articles and pages the build writes, plus every owner
+    that is not an article or page (e.g. a writer profile), which is always shown."""
+    rendered = {content.source_path for generator in generators
+                for name in _RENDERED_LISTS for content in getattr(generator, name, [])}
+    for owners in _owners.values():
+        rendered.update(owner for owner in owners if owner not in _content_sources)
+    return rendered
+
+
 def encode_renditions(generators) -> None:
     settings = generators[0].settings
     cache = Path(settings.get("PHOTO_CACHE_PATH")
                  or os.path.join(settings.get("CACHE_PATH", ".cache"), "photos"))
     output = Path(settings["OUTPUT_PATH"]) / setting(settings, "PHOTO_OUTPUT_DIR").strip("/")
-    report = run_jobs(list(_jobs.values()), cache, output, settings.get("PHOTO_WORKERS"))
+    if problems_reported():
+        # Nothing will be published; do not spend minutes encoding (or read
+        # photos a rejected story points at).
+        print("Photos: not encoded (the build has problems)", flush=True)
+        return
+    rendered = _rendered_sources(generators)
+    jobs = [job for name, job in _jobs.items()
+            if any(owner in rendered for owner in _owners.get(name, ()))]
+    report = run_jobs(jobs, cache, output, settings.get("PHOTO_WORKERS"))
+    reported = set()
     for job, error in report.failures:
-        logger.error("%s: could not be resized (%s); export it again as JPEG or PNG",
-                     _shown(settings, job.source), error,
-                     extra={"problem_paths": [job.source]})
+        if job.source in reported:
+            continue  # one line per photo, not one per rendition
+        reported.add(job.source)
+        report_problem(_shown(settings, job.source), None,
+                       f"could not be resized ({error}); export it again as JPEG or PNG",
+                       covers=[job.source])
     print(f"Photos: {report.encoded} encoded, {report.reused} reused", flush=True)
 
 

@@ -83,7 +83,7 @@ def _picture(jobs_by_format: dict[str, list[Job]], folder: str, sizes: str) -> P
 
 
 def _renditions(settings, source: Path, digest: str, box, widths, text: PhotoText,
-                formats) -> dict[str, list[Job]]:
+                formats, mode: str) -> dict[str, list[Job]]:
     options = setting(settings, "PHOTO_ENCODER_OPTIONS")
     by_format: dict[str, list[Job]] = {}
     for fmt in formats:
@@ -91,7 +91,7 @@ def _renditions(settings, source: Path, digest: str, box, widths, text: PhotoTex
         for width in sorted(widths):
             job = make_job(source, digest, box, width, fmt, options.get(fmt, {}),
                            text.credit or text.creator, text.copyright,
-                           setting(settings, "PHOTO_MATTE"))
+                           setting(settings, "PHOTO_MATTE"), mode)
             jobs.setdefault(job.width, job)  # small sources: one rendition, not five copies
         by_format[fmt] = list(jobs.values())
     return by_format
@@ -105,7 +105,7 @@ def plan_photo(settings, source: Path, facts: SourceFacts, digest: str, text: Ph
     sizes = setting(settings, "PHOTO_SIZES")
     full = (0, 0, facts.width, facts.height)
     main = _renditions(settings, source, digest, full, setting(settings, "PHOTO_WIDTHS"),
-                       text, formats)
+                       text, formats, facts.mode)
     jobs = [job for group in main.values() for job in group]
     picture = _picture(main, folder, sizes["lead" if lead else "body"])
     photo = Photo(text.alt, text.caption, text.credit, text.creator, text.copyright,
@@ -115,12 +115,14 @@ def plan_photo(settings, source: Path, facts: SourceFacts, digest: str, text: Ph
         for name, ratio in setting(settings, "PHOTO_CROPS").items():
             box = centre_crop(facts.width, facts.height, tuple(ratio))
             crop = _renditions(settings, source, digest, box,
-                               [setting(settings, "PHOTO_CROP_WIDTH")], text, ["jpeg"])["jpeg"]
+                               [setting(settings, "PHOTO_CROP_WIDTH")], text, ["jpeg"],
+                               facts.mode)["jpeg"]
             jobs += crop
             photo.crops[name] = as_dict(crop[0], folder)
         box = centre_crop(facts.width, facts.height, tuple(setting(settings, "PHOTO_THUMBNAIL_RATIO")))
         thumbs = _renditions(settings, source, digest, box,
-                             setting(settings, "PHOTO_THUMBNAIL_WIDTHS"), text, formats)
+                             setting(settings, "PHOTO_THUMBNAIL_WIDTHS"), text, formats,
+                             facts.mode)
         jobs += [job for group in thumbs.values() for job in group]
         photo.thumbnail_picture = _picture(thumbs, folder, sizes["thumbnail"])
         photo.thumbnail = photo.thumbnail_picture.fallback[0]

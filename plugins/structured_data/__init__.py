@@ -5,7 +5,9 @@ Hooks ``initialized`` to set ``PUBLIC_SITEURL`` (the absolute site address,
 publisher logo (``PUBLISHER_LOGO``; a missing file fails the build with a
 clear error), and ``generator_init`` to give templates these globals:
 
-* ``news_article_ld(article)``: a schema.org ``NewsArticle`` dict;
+* ``news_article_ld(article)``: a schema.org ``NewsArticle`` dict (its
+  ``dateModified`` is the latest of Modified and the corrections, each
+  correction a ``CorrectionComment``);
 * ``website_ld()`` and ``organization_ld()``: the home page's ``WebSite``
   (with a ``SearchAction`` for the search page) and ``Organization``.
 

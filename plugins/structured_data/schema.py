@@ -115,4 +115,16 @@ def news_article(article, settings) -> dict:
     images = [image_object(site_url, crops[name]) for name in CROP_ORDER if name in crops]
     if images:
         data["image"] = images
+    corrections = getattr(article, "corrections", None)
+    if corrections:
+        data["correction"] = [correction_comment(item) for item in corrections]
     return data
+
+
+def correction_comment(correction) -> dict:
+    """One ``Correction:`` line (content_checks/corrections.py) as schema.org data."""
+    return {
+        "@type": "CorrectionComment",
+        "text": plain(correction.text),
+        "datePublished": isodate(correction.date),
+    }

@@ -185,3 +185,60 @@ def test_standin_photos_carry_seed_metadata_as_iim_and_xmp(name):
     lead = name == STANDINS[0]
     assert facts.xmp.get("credit", "") == facts.iim.get("credit", "") == (
         "Haiti Times/United Nations" if lead else "")
+
+
+# --- control characters are kept for the plugin to report, never lost ------------------
+
+def test_iim_trailing_nul_padding_is_dropped_other_controls_kept():
+    assert decode_iim(b"Padded caption\x00\x00\x00", UTF8_MARKER) == "Padded caption"
+    assert decode_iim(b"Padded caption\x00", None) == "Padded caption"
+    assert decode_iim(b"NUL\x00inside", UTF8_MARKER) == "NUL\x00inside"
+    assert decode_iim(b"Bell\x07 and\x1ctoo", None) == "Bell\x07 and\x1ctoo"
+    # Ordinary whitespace is still one space; controls that \s matches are not whitespace.
+    assert decode_iim(b"  two\r\n lines\t", UTF8_MARKER) == "two lines"
+    assert decode_iim(b"tab\x0bvertical", UTF8_MARKER) == "tab\x0bvertical"
+
+
+def test_xmp_with_control_characters_still_parses(tmp_path):
+    # Raw \x07 and a reference to U+0085 are not XML 1.0 text: the packet used
+    # to fail to parse, and every field in it (alt text, credit) was lost.
+    packet = xmp_packet(alt="Alt", caption="Bell\x07 here", credit="Agency&#x85;",
+                        rights="Fine").replace(b"Agency&amp;#x85;", b"Agency&#x85;")
+    facts = read_source(jpeg(tmp_path / "controls.jpg", xmp=packet))
+    assert facts.xmp == {"alt": "Alt", "caption": "Bell\x07 here", "credit": "Agency\x85",
+                         "copyright": "Fine"}
+
+
+def test_xmp_without_control_characters_is_read_as_before(tmp_path):
+    packet = xmp_packet(alt="Alt &#38; more", caption="Tab\there", credit="A &amp; B")
+    facts = read_source(jpeg(tmp_path / "plain.jpg", xmp=packet))
+    assert facts.xmp == {"alt": "Alt &#38; more", "caption": "Tab here", "credit": "A &amp; B"}
+
+
+def test_sidecar_control_characters_name_line_column_and_field(tmp_path):
+    from plugins.photos.metadata import SidecarError
+
+    path = jpeg(tmp_path / "x.jpg")
+    (tmp_path / "x.jpg.sidecar.txt").write_text(
+        "\ufeff# comment\ncaption: A vertical\x0btab does not end the line\n"
+        "credit: Bell\x07\nalt: fine\n", encoding="utf-8")
+    with pytest.raises(SidecarError) as raised:
+        read_sidecar(path)
+    assert raised.value.problems == [
+        (2, "the caption of x.jpg contains the control character U+000B at column 20; "
+            "delete it (pages and feeds cannot contain it)"),
+        (3, "the credit of x.jpg contains the control character U+0007 at column 13; "
+            "delete it (pages and feeds cannot contain it)"),
+    ]
+
+
+def test_sidecar_field_given_twice(tmp_path):
+    from plugins.photos.metadata import SidecarError
+
+    path = jpeg(tmp_path / "x.jpg")
+    (tmp_path / "x.jpg.sidecar.txt").write_text("alt: one\ncredit: c\nalt: two\n",
+                                                encoding="utf-8")
+    with pytest.raises(SidecarError) as raised:
+        read_sidecar(path)
+    assert raised.value.problems == [
+        (3, '"alt" is given twice (first on line 1); keep one of them')]

@@ -1,0 +1,805 @@
+"""No page, feed entry or search result of a hostile site runs script (Chromium).
+
+A copy of the real content gets stories, a page and photos whose every field
+(headline, standfirst, topics, writers, photo alt text, caption and credit,
+body) is full of script payloads written as text. Editors may type all of
+that: it must come out as the characters they typed. The site is built once
+with the publishing settings (feeds) and the Pagefind index, served over
+HTTP, and then, in Debian's Chromium:
+
+* every HTML page is opened, scrolled, its links hovered and every element
+  sent mouse, pointer and focus events, once under the site's
+  Content-Security-Policy (no violation may be reported) and once with the
+  policy bypassed (so the HTML itself must carry no script);
+* every entry of the all-stories Atom and RSS feeds is rendered as a feed
+  reader would, with no policy at all, and checked statically too;
+* the search page is searched for payload words, so Pagefind shows excerpts
+  full of payload text, with and without the policy.
+
+Every payload, if it ran, would set ``window.__pwned`` (or open a dialog).
+An init script turns that global into a trap that records any assignment
+and listens for ``securitypolicyviolation`` events. The positive controls at
+the end show that the trap, the listeners and the static checks catch a real
+payload, so a green run means something.
+
+Stories the site must refuse (``javascript:`` links, attribute lists with
+event handlers) are not in this site: ``test_script_links_and_handler_attributes_fail_the_build``
+builds them on their own and expects the build to fail.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
+
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+from PIL import Image
+
+from conftest import ROOT, copy_content, run_build
+from escape_checks import normalise
+
+pytestmark = pytest.mark.browser
+
+# --- Hostile, accepted content ----------------------------------------------------
+
+RUN = "window.__pwned=1"
+SCRIPT = f"<script>{RUN}</script>"
+IMG = f'<img src=x onerror="{RUN}">'
+SVG = f'"><svg onload={RUN}>'
+TITLE_BREAK = f"</title><script>{RUN}</script>"
+RAW_LINK = f'<a href="javascript:{RUN}">raw link</a>'
+TEMPLATE = "{{ 7*7 }} {% raw %} {{ SITENAME }} {# comment #} ${7*7} <%= 7*7 %>"
+ENTITIES = (f"&lt;script&gt;{RUN}&lt;/script&gt; &#60;img src=x onerror={RUN}&#62; "
+            f"&#x3C;svg onload={RUN}&#x3E; &amp;lt;script&amp;gt;")
+# Line and paragraph separators end a JavaScript string literal in old
+# engines; right-to-left override and zero-width space hide what text says.
+UNICODE = f"sep\u2028line\u2029para \u202e>tpircs/< <scr\u200bipt>{RUN}</scr\u200bipt>"
+
+MARKUP_STORY = f"""Title: Markup {SCRIPT} {IMG} {SVG} {TITLE_BREAK} ends
+Date: 2024-06-12 08:00
+Category: World
+Tags: Tag {SCRIPT}, {IMG} pwned, Topic {SVG}
+Authors: Writer {SCRIPT}; Second {IMG}
+Summary: Standfirst {SCRIPT} {IMG} {SVG} {TITLE_BREAK} {RAW_LINK}
+Slug: hostile-markup
+Image: {{static}}/images/hostile-xmp.jpg
+
+Paragraph with {SCRIPT} and {IMG} and {SVG} and {TITLE_BREAK} as text.
+
+{SCRIPT}
+
+{IMG}
+
+{RAW_LINK} and <a href="https://example.org/" onmouseover="{RUN}">hover me</a>
+
+<iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>
+
+<svg><script>{RUN}</script></svg> <math><mtext><script>{RUN}</script></mtext></math>
+
+<style>@import "javascript:{RUN}";</style>
+
+<meta http-equiv="refresh" content="0;url=javascript:{RUN}">
+
+<details open ontoggle="{RUN}"><summary>details</summary></details>
+
+<object data="javascript:{RUN}"></object> <embed src="javascript:{RUN}">
+
+<body onload="{RUN}"> <input autofocus onfocus="{RUN}"> <video><source onerror="{RUN}"></video>
+
+<!-- <script>{RUN}</script> --> <![CDATA[<script>{RUN}</script>]]>
+
+Inline code `{SCRIPT}` and a block:
+
+    {SCRIPT}
+
+```html
+{IMG}
+```
+
+> Quote {IMG}
+
+* List item <svg/onload={RUN}>
+* Second <body onload={RUN}>
+
+1. Ordered {SCRIPT}
+
+| Head {SCRIPT} | Other |
+|---|---|
+| <img src=x onerror={RUN}> | cell |
+
+Term {SCRIPT}
+:   Definition {IMG}
+
+A footnote[^evil] and PWN, an abbreviation.
+
+[^evil]: Note {SVG}
+
+*[PWN]: "><img src=x onerror={RUN}>
+
+Emphasis *{SCRIPT}* and **{IMG}**, the end.
+"""
+
+LINKS_STORY = f"""Title: Links javascript:{RUN} and [a](javascript:{RUN})
+Date: 2024-06-11 08:00
+Category: News
+Tags: Links, javascript:{RUN}
+Authors: Staff Reporter
+Summary: Link text javascript:{RUN} is text, like <a href="javascript:{RUN}">x</a>.
+Slug: hostile-links
+
+[javascript:{RUN}](https://example.org/js-as-text) is link text.
+
+[a](https://example.org/"onmouseover="{RUN}) breaks out of nothing.
+
+[b](https://example.org/title "title&quot; onmouseover=&quot;{RUN}") has a title.
+
+[c](https://example.org/single 'x" onmouseover="{RUN}') has another.
+
+[d](<https://example.org/a b"onmouseover="{RUN}>) has angle brackets.
+
+<https://example.org/"onmouseover="{RUN}> is an autolink; <javascript:{RUN}> is not.
+
+[e][ref] is a reference link.
+
+[ref]: https://example.org/?q="><script>{RUN}</script>
+
+Bare text: javascript:{RUN} and data:text/html,{SCRIPT} and vbscript:msgbox(1).
+
+[mail](mailto:desk@example.org?subject="><script>{RUN}</script>) and [call](tel:+254700000000).
+
+![Alt "><svg onload={RUN}> {SCRIPT}]({{static}}/images/hostile-xmp.jpg "Caption </figcaption><script>{RUN}</script>")
+"""
+
+TEMPLATE_STORY = f"""Title: Template {TEMPLATE} {ENTITIES} {UNICODE}
+Date: 2024-06-10 08:00
+Category: Culture
+Tags: {{{{ 7*7 }}}} maths, &lt;script&gt; entity, {UNICODE}
+Authors: Writer {{% raw %}} {{{{ 7*7 }}}}
+Summary: Standfirst {{% endraw %}} {{{{ article.title }}}} {ENTITIES} {UNICODE}
+Slug: hostile-template
+Image: {{static}}/images/hostile-sidecar.jpg
+Image_alt: Alt "><img src=x onerror={RUN}> {{{{ 7*7 }}}} &lt;script&gt;
+Image_caption: Caption </figcaption></figure>{SCRIPT} {{% raw %}}
+
+Body {TEMPLATE} and {{% endraw %}} {{%- if true %}}x{{% endif %}} {{{{ ''.__class__ }}}}.
+
+Entities typed by the editor: {ENTITIES}.
+
+Escapes typed by the editor: \\u003cscript\\u003e{RUN}\\u003c/script\\u003e and \\x3cscript\\x3e.
+
+Unicode: {UNICODE} and U+2028 alone:\u2028done.
+"""
+
+HOSTILE_PAGE = f"""Title: Page {SCRIPT} {SVG} {TEMPLATE}
+Slug: hostile-page
+Summary: Page standfirst {IMG} {ENTITIES}
+
+Page body {SCRIPT} {IMG} {RAW_LINK} [javascript:{RUN}](https://example.org/).
+"""
+
+PHOTO_TEXT = {
+    "alt": f'Alt {SVG} {IMG} {TEMPLATE}',
+    "caption": f"Caption {TITLE_BREAK} </figcaption>{SCRIPT}",
+    "credit": f"Credit {IMG} &lt;script&gt;",
+    "creator": f"Creator {SCRIPT}",
+    "rights": f"Rights {SVG}",
+}
+# Sidecar lines are "field: value", "#" starts a comment and U+2028 ends a
+# line there, so neither is used here.
+SIDECAR_TEXT = {
+    "alt": f"Sidecar alt {SVG} {IMG}",
+    "caption": f"Sidecar caption </figcaption></figure>{SCRIPT}",
+    "credit": f"Sidecar credit {IMG} {{{{ 7*7 }}}}",
+    "creator": f"Sidecar creator {SCRIPT}",
+    "copyright": f"Sidecar copyright {SVG} \u202e>tpircs/< <scr\u200bipt>{RUN}</scr\u200bipt>",
+}
+
+
+def xmp_photo(path: Path, text: dict, colour: tuple[int, int, int]) -> None:
+    """A flat JPEG (encodes fast, same bytes every run) with hostile XMP."""
+    values = {name: xml_escape(value) for name, value in text.items()}
+    xmp = f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
+ xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/">
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{values["caption"]}</rdf:li></rdf:Alt></dc:description>
+<dc:creator><rdf:Seq><rdf:li>{values["creator"]}</rdf:li></rdf:Seq></dc:creator>
+<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{values["rights"]}</rdf:li></rdf:Alt></dc:rights>
+<photoshop:Credit>{values["credit"]}</photoshop:Credit>
+<Iptc4xmpCore:AltTextAccessibility><rdf:Alt><rdf:li xml:lang="x-default">{values["alt"]}</rdf:li></rdf:Alt></Iptc4xmpCore:AltTextAccessibility>
+</rdf:Description></rdf:RDF></x:xmpmeta>"""
+    Image.new("RGB", (1600, 1000), colour).save(path, "JPEG", xmp=xmp.encode("utf-8"))
+
+
+def write_hostile_content(content: Path) -> None:
+    images = content / "images"
+    xmp_photo(images / "hostile-xmp.jpg", PHOTO_TEXT, (90, 110, 130))
+    xmp_photo(images / "hostile-sidecar.jpg", {name: "" for name in PHOTO_TEXT}, (130, 100, 80))
+    (images / "hostile-sidecar.jpg.sidecar.txt").write_text(
+        "".join(f"{name}: {value}\n" for name, value in SIDECAR_TEXT.items()), encoding="utf-8")
+    articles = content / "articles"
+    for name, text in (("2024-06-12-hostile-markup.md", MARKUP_STORY),
+                       ("2024-06-11-hostile-links.md", LINKS_STORY),
+                       ("2024-06-10-hostile-template.md", TEMPLATE_STORY)):
+        (articles / name).write_text(text, encoding="utf-8")
+    (content / "pages" / "hostile-page.md").write_text(HOSTILE_PAGE, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory, serve_site):
+    """The hostile publishing build (feeds, search index), served over HTTP.
+
+    SITEURL is the server's address, so every page, feed and search result
+    links and loads the site's own files from the test server.
+    """
+    work = tmp_path_factory.mktemp("no-script")
+    content = copy_content(work)
+    write_hostile_content(content)
+    www = work / "www"
+    www.mkdir()
+    server = serve_site(www)
+    output = www / "site"
+    result = run_build(
+        output, settings=ROOT / "publishconf.py", overrides={"PATH": str(content)},
+        env={"SITEURL": f"{server.url}site", "SOURCE_DATE_EPOCH": "1718640000"},
+    )
+    assert result.returncode == 0, result.stderr
+    return SimpleNamespace(output=output, url=f"{server.url}site/", origin=server.url.rstrip("/"))
+
+
+# --- The trap -----------------------------------------------------------------------
+
+# Runs before any script of every document (and frame): assigning
+# window.__pwned is recorded with a stack, reading it says whether anything
+# did; CSP violations are recorded on window, which survives document.open().
+TRAP = r"""
+(() => {
+  const hits = [];
+  const violations = [];
+  Object.defineProperty(window, "__pwned", {
+    configurable: false,
+    get() { return hits.length ? hits[hits.length - 1].value : undefined; },
+    set(value) { hits.push({ value: String(value), where: String(new Error().stack) }); },
+  });
+  Object.defineProperty(window, "__noScriptReport", {
+    value: () => ({ hits: hits.slice(), violations: violations.slice(), url: String(location.href) }),
+  });
+  window.addEventListener("securitypolicyviolation", (event) => {
+    violations.push({
+      directive: event.effectiveDirective || event.violatedDirective,
+      blocked: event.blockedURI,
+      sample: event.sample,
+      element: event.target && event.target.outerHTML ? event.target.outerHTML.slice(0, 200) : "",
+    });
+  }, true);
+})();
+"""
+
+# Every element gets the events a reader's mouse, finger and keyboard would
+# send; inline handlers (onmouseover=, onfocus=, ...) fire on synthetic events.
+PROVOKE = r"""
+() => {
+  const kinds = ["mouseover", "mouseenter", "mousemove", "mouseout", "pointerover",
+                 "pointerenter", "focusin", "focus", "blur", "animationstart", "toggle"];
+  let count = 0;
+  for (const element of document.querySelectorAll("*")) {
+    for (const kind of kinds) {
+      element.dispatchEvent(new Event(kind, { bubbles: false }));
+    }
+    if (typeof element.focus === "function") element.focus();
+    if (element.tagName === "DETAILS") element.open = !element.open;
+    count += 1;
+  }
+  return count;
+}
+"""
+
+# What the browser made of the document: elements that can run or embed
+# something, event-handler attributes, and every URL an attribute holds,
+# resolved by the browser's own URL parser (which drops tabs and newlines,
+# as "java&#9;script:" tricks rely on).
+INSPECT = r"""
+() => {
+  const found = { handlers: [], elements: [], urls: [] };
+  const dangerous = ["IFRAME", "FRAME", "FRAMESET", "OBJECT", "EMBED", "APPLET", "BASE",
+                     "svg", "math", "FORM", "STYLE", "LINK", "META", "SCRIPT", "TEMPLATE"];
+  const urlAttributes = ["href", "src", "action", "formaction", "data", "poster", "cite",
+                         "background", "ping", "xlink:href", "content"];
+  for (const element of document.querySelectorAll("*")) {
+    const where = element.outerHTML.slice(0, 160);
+    for (const attribute of element.attributes) {
+      const name = attribute.name.toLowerCase();
+      if (name.startsWith("on")) found.handlers.push(where);
+      if (name === "srcset") {
+        for (const candidate of attribute.value.split(",")) {
+          const url = candidate.trim().split(/\s+/)[0];
+          if (url) found.urls.push({ url, where });
+        }
+      } else if (urlAttributes.includes(name)
+                 && !(name === "content" && !(element.tagName === "META"
+                      && (element.getAttribute("http-equiv") || "").toLowerCase() === "refresh"))) {
+        found.urls.push({ url: attribute.value, where });
+      }
+    }
+    if (dangerous.includes(element.tagName) || dangerous.includes(element.localName)) {
+      found.elements.push({
+        tag: element.localName, type: element.getAttribute("type"), src: element.src || "",
+        rel: element.getAttribute("rel"), httpEquiv: element.getAttribute("http-equiv"),
+        inHead: !!element.closest("head"), where,
+      });
+    }
+  }
+  found.urls = found.urls.map(({ url, where }) => {
+    let protocol;
+    try { protocol = new URL(url, document.baseURI).protocol; } catch (error) { protocol = "invalid:"; }
+    return { url, protocol, where };
+  });
+  return found;
+}
+"""
+
+SAFE_PROTOCOLS = {"http:", "https:", "mailto:", "tel:"}
+# Pagefind's UI (trusted code, loaded from the site) makes its own search
+# form with action="javascript:void(0);"; the CSP keeps that from running
+# (test_search_browser.py presses Enter in it).
+PAGEFIND_FORM = '<form class="pagefind-ui__form '
+
+# Scroll link number ``index`` of ``selector`` into view; its centre, if on screen.
+HOVER_TARGET = r"""
+([selector, index]) => {
+  const link = document.querySelectorAll(selector)[index];
+  if (!link) return null;
+  link.scrollIntoView({ block: "center", inline: "center" });
+  const box = link.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  if (box.width === 0 || box.height === 0 || x < 0 || y < 0
+      || x >= window.innerWidth || y >= window.innerHeight) return null;
+  return { x, y };
+}
+"""
+# Every image the page asked for has loaded or failed.
+IMAGES_DONE = "() => Array.from(document.images).every(image => image.complete)"
+
+
+class Watched:
+    """A page with the trap installed and everything suspicious recorded."""
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.dialogs: list[str] = []
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.popups: list[str] = []
+        self.page.add_init_script(TRAP)
+        self.page.on("dialog", self._dialog)
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # ERR_ABORTED: the previous page's requests, cut off by leaving it.
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})")
+                     if "ERR_ABORTED" not in (r.failure or "") else None)
+        self.page.on("response", lambda r: self.failed.append(f"{r.url} ({r.status})")
+                     if r.status >= 400 else None)
+        self.page.on("popup", lambda p: self.popups.append(p.url))
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def reset(self):
+        for record in (self.dialogs, self.console, self.errors, self.failed, self.popups):
+            record.clear()
+
+    def exercise(self, links: str = "main a") -> None:
+        """Scroll to the end and back, hover ``links``, provoke every element."""
+        page = self.page
+        page.evaluate("""async () => {
+            for (let y = 0; y <= document.documentElement.scrollHeight; y += 400) {
+              window.scrollTo(0, y);
+              await new Promise(resolve => setTimeout(resolve, 10));
+            }
+          }""")
+        # Lazy images scrolled into view load now; their errors count too.
+        page.wait_for_function(IMAGES_DONE)
+        # The real mouse over every link that can be on screen (where the
+        # hostile text is: the header and footer are the theme's own).
+        for index in range(page.locator(links).count()):
+            box = page.evaluate(HOVER_TARGET, [links, index])
+            if box:
+                page.mouse.move(box["x"], box["y"])
+        page.evaluate("window.scrollTo(0, 0)")
+        page.evaluate(PROVOKE)
+        page.wait_for_timeout(50)
+        page.wait_for_function(IMAGES_DONE)
+
+    def report(self) -> dict:
+        """Trap hits and CSP violations of every frame, and what the page logged."""
+        hits, violations = [], []
+        for frame in self.page.frames:
+            try:
+                frame_report = frame.evaluate("window.__noScriptReport()")
+            except Exception as error:  # a frame without the trap is itself suspicious
+                hits.append({"value": "no trap", "where": f"{frame.url}: {error}"})
+                continue
+            hits += frame_report["hits"]
+            violations += frame_report["violations"]
+        return {
+            "pwned": self.page.evaluate("typeof window.__pwned"),
+            "hits": hits, "violations": violations, "dialogs": list(self.dialogs),
+            "console": list(self.console), "page errors": list(self.errors),
+            "failed requests": list(self.failed), "popups": list(self.popups),
+            "frames": [f.url for f in self.page.frames],
+        }
+
+
+def script_problems(report: dict, where: str) -> list[str]:
+    """Everything in ``report`` that says script ran, tried to, or something broke."""
+    checks = [
+        (report["pwned"] != "undefined" or report["hits"], "a payload ran (window.__pwned set)",
+         report["hits"]),
+        (report["dialogs"], "a dialog opened", report["dialogs"]),
+        (report["violations"], "Content-Security-Policy violation", report["violations"]),
+        (report["popups"], "a window opened", report["popups"]),
+        (report["page errors"], "script error", report["page errors"]),
+        (report["console"], "console error or warning", report["console"]),
+        # An injected <img src=x> would be fetched (and fail) even when CSP
+        # blocks its onerror handler.
+        (report["failed requests"], "failed request", report["failed requests"]),
+        (len(report["frames"]) != 1, "a frame was created", report["frames"]),
+    ]
+    return [f"{where}: {what}: {detail}" for failed, what, detail in checks if failed]
+
+
+def _allowed_element(element: dict, site_origin: str) -> bool:
+    tag = element["tag"]
+    if tag == "script":
+        # JSON-LD data blocks and the site's own script files.
+        return (element["type"] == "application/ld+json"
+                or element["src"].startswith(site_origin + "/"))
+    if tag in ("meta", "link"):
+        # The theme's <head>: charset, viewport, CSP, stylesheets, feeds.
+        return element["inHead"] and (element["httpEquiv"] or "").lower() != "refresh"
+    return tag == "form" and element["where"].startswith(PAGEFIND_FORM)
+
+
+def dom_problems(found: dict, where: str, site_origin: str) -> list[str]:
+    """Anything in the parsed document that could run or embed script."""
+    problems = [f"{where}: event handler attribute: {h}" for h in found["handlers"]]
+    problems += [f"{where}: {u['protocol']} URL: {u['where']}" for u in found["urls"]
+                 if u["protocol"] not in SAFE_PROTOCOLS
+                 and not (u["url"] == "javascript:void(0);" and u["where"].startswith(PAGEFIND_FORM))]
+    problems += [f"{where}: <{e['tag']}> element: {e['where']}" for e in found["elements"]
+                 if not _allowed_element(e, site_origin)]
+    return problems
+
+
+# --- Pages --------------------------------------------------------------------------
+
+def page_urls(site) -> list[str]:
+    urls = []
+    for path in sorted(site.output.rglob("*.html")):
+        relative = path.relative_to(site.output).as_posix()
+        urls.append(site.url + (relative[:-len("index.html")] if relative.endswith("index.html") else relative))
+    return urls
+
+
+def test_the_hostile_site_has_the_payloads_as_text(hostile_site):
+    """The payloads reached the pages as text, so the browser tests test something."""
+    def text(url: str, xpath: str) -> str:
+        page = lxml_html.fromstring((hostile_site.output / url / "index.html").read_bytes())
+        return normalise(page.xpath(f"string({xpath})"))
+
+    headline = text("2024/06/hostile-markup", "//h1")
+    for payload in (SCRIPT, IMG, SVG, TITLE_BREAK):
+        assert normalise(payload) in headline, payload
+    body = text("2024/06/hostile-markup", '//div[contains(@class, "story__body")]')
+    for payload in (SCRIPT, IMG, RAW_LINK, "<svg/onload=", "<body onload=", '<iframe srcdoc="'):
+        assert normalise(payload) in body, payload
+    link_text = text("2024/06/hostile-links", "//a[@href='https://example.org/js-as-text']")
+    assert link_text == f"javascript:{RUN}"
+    headline = text("2024/06/hostile-template", "//h1")
+    assert "{{ 7*7 }}" in headline and "49" not in headline
+    assert normalise(ENTITIES) in headline
+    assert len(page_urls(hostile_site)) > 30
+
+
+@pytest.mark.parametrize("policy", ["enforced", "bypassed"])
+def test_no_page_runs_script(browser, hostile_site, policy):
+    """Every page: nothing runs, under the site's CSP and with it bypassed."""
+    context = browser.new_context(bypass_csp=policy == "bypassed")
+    watched = Watched(context)
+    problems = []
+    for url in page_urls(hostile_site):
+        watched.reset()
+        watched.page.goto(url, wait_until="load")
+        watched.exercise()
+        if watched.page.url != url:
+            problems.append(f"{url}: navigated to {watched.page.url}")
+        problems += script_problems(watched.report(), url)
+        problems += dom_problems(watched.page.evaluate(INSPECT), url, hostile_site.origin)
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+# --- Feeds --------------------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+FORBIDDEN_IN_FEEDS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet",
+                      "svg", "math", "style", "link", "meta", "base", "form", "template"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "cite",
+                  "background", "ping", "xlink:href", "srcset"}
+
+
+def feed_entries(output: Path) -> list[tuple[str, str, str]]:
+    """(feed and entry, field, HTML) for each HTML field of each entry.
+
+    Parsed with lxml, not feedparser: feedparser sanitises entry HTML, and
+    the point is what a reader that does not sanitise would render.
+    """
+    entries = []
+    atom = etree.parse(str(output / "feeds" / "all.atom.xml"))
+    for entry in atom.iter(f"{ATOM}entry"):
+        title = entry.findtext(f"{ATOM}title")
+        for field in ("summary", "content"):
+            element = entry.find(f"{ATOM}{field}")
+            if element is not None and element.get("type") == "html":
+                entries.append((f"all.atom.xml {title!r}", field, element.text or ""))
+    rss = etree.parse(str(output / "feeds" / "all.rss.xml"))
+    for item in rss.iter("item"):
+        title = item.findtext("title")
+        for field, name in (("description", "description"), ("content:encoded", CONTENT_ENCODED)):
+            element = item.find(name)
+            if element is not None:
+                entries.append((f"all.rss.xml {title!r}", field, element.text or ""))
+    return entries
+
+
+def scheme_of(url: str) -> str | None:
+    """The URL scheme as a browser sees it (tabs and newlines dropped), or None."""
+    url = re.sub(r"[\t\n\r]", "", url).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c"
+                                                "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18"
+                                                "\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    return match.group(1).lower() if match else None
+
+
+def static_feed_problems(html: str) -> list[str]:
+    """What in an entry's HTML could run script, by lxml's reading of it."""
+    if not html.strip():
+        return []
+    fragment = lxml_html.fragment_fromstring(html, create_parent="div")
+    problems = []
+    for element in fragment.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower().rpartition("}")[2]
+        if tag in FORBIDDEN_IN_FEEDS:
+            problems.append(f"<{tag}> element")
+        for name, value in element.attrib.items():
+            name = name.lower()
+            if name.startswith("on"):
+                problems.append(f"<{tag} {name}=...> event handler")
+            urls = []
+            if name == "srcset":
+                urls = [c.strip().split()[0] for c in value.split(",") if c.strip()]
+            elif name in URL_ATTRIBUTES:
+                urls = [value]
+            for url in urls:
+                scheme = scheme_of(url)
+                if scheme is not None and f"{scheme}:" not in SAFE_PROTOCOLS:
+                    problems.append(f"<{tag} {name}={url!r}>")
+    return problems
+
+
+def test_feed_entries_hold_the_payloads(hostile_site):
+    entries = feed_entries(hostile_site.output)
+    # Four stories, each with a standfirst and a body, in two feeds.
+    assert len(entries) == 16, [e[:2] for e in entries]
+    text = normalise(" ".join(
+        lxml_html.fragment_fromstring(html, create_parent="div").text_content()
+        for _where, _field, html in entries if html.strip()))
+    for payload in (SCRIPT, IMG, SVG, TITLE_BREAK, RAW_LINK, f"javascript:{RUN}",
+                    "{% raw %}", "{{ article.title }}", "\\u003cscript\\u003e"):
+        assert normalise(payload) in text, payload
+
+
+def test_feed_entries_carry_no_script_statically(hostile_site):
+    problems = []
+    for where, field, html in feed_entries(hostile_site.output):
+        problems += [f"{where} <{field}>: {p}" for p in static_feed_problems(html)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_feed_entries_run_nothing_in_a_reader_without_csp(browser, hostile_site, serve_site, tmp_path):
+    """Each entry's HTML shown as-is, as a feed reader would, with no policy at all.
+
+    The reader's pages come from a second local server (another origin):
+    Chromium does not let about:blank load the entries' images from the
+    loopback address, and the images are part of what must stay inert.
+    """
+    reader = serve_site(tmp_path)
+    (tmp_path / "favicon.ico").write_bytes(b"")  # Chromium asks for it
+    context = browser.new_context()
+    watched = Watched(context)
+    problems = []
+    for number, (where, field, html) in enumerate(feed_entries(hostile_site.output)):
+        name = f"entry-{number}.html"
+        (tmp_path / name).write_text(f"<!doctype html><meta charset=utf-8><title>entry</title>"
+                                     f"<body><article>{html}</article></body>", encoding="utf-8")
+        watched.reset()
+        watched.page.goto(reader.url + name, wait_until="load")
+        watched.exercise(links="article a")
+        where = f"{where} <{field}>"
+        if watched.page.url != reader.url + name:
+            problems.append(f"{where}: navigated to {watched.page.url}")
+        problems += script_problems(watched.report(), where)
+        found = watched.page.evaluate(INSPECT)
+        # Only the wrapper's own <meta charset> may be there.
+        found["elements"] = [e for e in found["elements"]
+                             if not (e["tag"] == "meta" and e["inHead"] and not e["httpEquiv"])]
+        problems += dom_problems(found, where, hostile_site.origin)
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+# --- Search -------------------------------------------------------------------------
+
+SEARCH_TERMS = ["pwned", "onerror", "script", "onload", "javascript", "onmouseover", "iframe"]
+# Queries are shown back on the page ("No results for ..."): hostile too.
+HOSTILE_QUERIES = [IMG, SCRIPT, SVG]
+
+RESULTS_SETTLED = """() => {
+    const message = document.querySelector('.pagefind-ui__message');
+    if (!message || !message.textContent.trim()) return false;
+    if (/^No results/.test(message.textContent)) return true;
+    const count = parseInt(message.textContent, 10);
+    const links = document.querySelectorAll('.pagefind-ui__result-link').length;
+    return count > 0 && links >= Math.min(count, 5)
+        && !document.querySelector('.pagefind-ui__result.pagefind-ui__loading');
+}"""
+
+
+def run_search(watched: Watched, base_url: str, term: str) -> dict:
+    page = watched.page
+    page.goto(base_url + "search/")
+    field = page.locator(".pagefind-ui__search-input")
+    field.wait_for()
+    field.fill(term)
+    page.wait_for_function(RESULTS_SETTLED)
+    more = page.locator(".pagefind-ui__button")
+    while more.count() and more.first.is_visible():
+        more.first.click()
+        page.wait_for_timeout(200)
+        page.wait_for_function(RESULTS_SETTLED)
+    return {
+        "message": page.locator(".pagefind-ui__message").inner_text(),
+        "excerpts": page.locator(".pagefind-ui__result-excerpt").all_inner_texts(),
+        "titles": page.locator(".pagefind-ui__result-link").all_inner_texts(),
+    }
+
+
+@pytest.mark.parametrize("policy", ["enforced", "bypassed"])
+def test_search_results_run_nothing(browser, hostile_site, policy):
+    """Pagefind's results quote the payloads; nothing in them runs."""
+    context = browser.new_context(bypass_csp=policy == "bypassed")
+    watched = Watched(context)
+    problems = []
+    for term in SEARCH_TERMS + HOSTILE_QUERIES:
+        watched.reset()
+        results = run_search(watched, hostile_site.url, term)
+        where = f"search for {term!r}"
+        if term in SEARCH_TERMS:
+            assert results["titles"], f"{where}: no results ({results['message']})"
+            # The excerpts quote the payloads: they are on screen, as text.
+            shown = " ".join(results["excerpts"])
+            assert term in shown.lower() and "pwned" in shown, f"{where}: {results}"
+        watched.exercise()
+        problems += script_problems(watched.report(), where)
+        problems += dom_problems(watched.page.evaluate(INSPECT), where, hostile_site.origin)
+    # Hostile queries straight from the address (?q=, the SearchAction URL):
+    # the page shows the query back.
+    for query in HOSTILE_QUERIES:
+        watched.reset()
+        where = f"search/?q={query!r}"
+        watched.page.goto(f"{hostile_site.url}search/?q={quote(query)}")
+        watched.page.wait_for_function(RESULTS_SETTLED)
+        watched.exercise()
+        problems += script_problems(watched.report(), where)
+        problems += dom_problems(watched.page.evaluate(INSPECT), where, hostile_site.origin)
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+# --- Positive controls: the checks above catch real script ---------------------------
+
+CONTROL_ORIGIN = "http://control.invalid"
+CONTROL_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; "
+               "style-src 'self'; object-src 'none'")
+
+
+@pytest.mark.parametrize("payload", [
+    f"<img src=x onerror=\"{RUN}\">",
+    f"<script>{RUN}</script>",
+    f'<a href="https://example.org/" onmouseover="{RUN}">hover</a>',
+    f'<input onfocus="{RUN}">',
+    f"<svg onload=\"{RUN}\"></svg>",
+    f"<details ontoggle=\"{RUN}\"><summary>x</summary></details>",
+])
+@pytest.mark.parametrize("policy", ["enforced", "bypassed"])
+def test_controls_catch_a_real_payload(browser, payload, policy):
+    """Markup that is not text is caught: it runs without CSP, violates it with."""
+    context = browser.new_context(bypass_csp=policy == "bypassed")
+    watched = Watched(context)
+    body = (f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CONTROL_CSP}">'
+            f"<title>control</title><main>{payload}</main>")
+    watched.page.route(f"{CONTROL_ORIGIN}/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=body)
+        if route.request.url.endswith("/page") else route.fulfill(status=404, body=""))
+    watched.page.goto(f"{CONTROL_ORIGIN}/page")
+    watched.exercise()
+    report = watched.report()
+    if policy == "bypassed":
+        assert report["hits"] and report["pwned"] != "undefined", report
+    else:
+        assert report["violations"] and not report["hits"], report
+    assert script_problems(report, "control")
+    assert dom_problems(watched.page.evaluate(INSPECT), "control", CONTROL_ORIGIN)
+    context.close()
+
+
+def test_controls_catch_a_script_url_in_a_feed_entry():
+    for html in ('<a href="java&#9;script:alert(1)">x</a>', '<a href=" JaVaScRiPt:alert(1)">x</a>',
+                 '<img src="x" onerror="alert(1)">', "<svg><script>alert(1)</script></svg>",
+                 '<img srcset="https://example.org/a.jpg 1x, data:image/svg+xml,x 2x">'):
+        assert static_feed_problems(html), html
+    assert static_feed_problems('<a href="https://example.org/">x</a> <a href="mailto:x@example.org">m</a>') == []
+
+
+# --- Stories the site must refuse ---------------------------------------------------
+
+REFUSED = {
+    "js-link": "[x](javascript:alert(1))",
+    # Standfirsts are Markdown too (they are shown on cards and in feeds).
+    "js-link-summary": "Summary: Standfirst [x](javascript:alert(1)).",
+    "js-link-case": "[x](JaVaScRiPt:alert(1))",
+    "js-link-space": "[x]( javascript:alert(1))",
+    "js-link-angle": "[x](<javascript:alert(1)>)",
+    "js-link-entity": "[x](&#106;avascript:alert(1))",
+    "js-link-tab": "[x](java&#9;script:alert(1))",
+    "js-reference": "[x][evil]\n\n[evil]: javascript:alert(1)",
+    "vbscript-link": "[x](vbscript:msgbox(1))",
+    "data-link": "[x](data:text/html,<script>alert(1)</script>)",
+    "attr-paragraph": 'A paragraph.\n{: onclick="alert(1)" }',
+    "attr-heading": '## A heading {: onmouseover="alert(1)" }',
+    "attr-link": '[x](https://example.org/){: onclick="alert(1)" }',
+    "attr-href": '[x](https://example.org/){: href="javascript:alert(1)" }',
+    "attr-image": '![Alt]({static}/images/ruto-conille.jpg){: onerror="alert(1)" }',
+}
+
+
+def test_script_links_and_handler_attributes_fail_the_build(tmp_path):
+    """Each story is an error naming its file; nothing is written."""
+    content = copy_content(tmp_path)
+    for number, (name, markdown) in enumerate(REFUSED.items()):
+        # A "Summary:" line belongs in the metadata block, anything else in the body.
+        field, body = (markdown + "\n", "") if markdown.startswith("Summary:") else ("", markdown)
+        (content / "articles" / f"refused-{name}.md").write_text(
+            f"Title: Refused {name}\nDate: 2024-06-0{1 + number % 9} 08:00\nCategory: News\n"
+            f"Slug: refused-{name}\n{field}\nText before.\n\n{body}\n\nText after.\n",
+            encoding="utf-8")
+    output = tmp_path / "output"
+    result = run_build(output, settings=ROOT / "publishconf.py",
+                       overrides={"PATH": str(content)}, search=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    not_named = [name for name in REFUSED if f"refused-{name}.md" not in result.stderr]
+    assert not_named == [], f"not reported: {not_named}\n{result.stderr}"
+    assert not output.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".output")] == []
