@@ -49,14 +49,20 @@ YEAR_ARCHIVE_URL = "{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
-# Drafts are never published by accident; an editor previews them locally.
+# Drafts (Status: draft) and scheduled stories (Date after the build time)
+# are rendered here, with a banner and noindex, only by development builds;
+# publishconf.py turns SHOW_UNPUBLISHED off and they are not written at all.
 DRAFT_URL = "drafts/{slug}/"
 DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+SHOW_UNPUBLISHED = True
 
 # --- Content ------------------------------------------------------------------
 PATH = "content"
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
+# Writer profiles (content/authors/jane-doe.md): never articles, pages or
+# static files; the writer_profiles plugin reads them (see "Writers" below).
+WRITER_PROFILE_PATHS = ["authors"]
 STATIC_PATHS = ["images", "extra"]
 # What the static folders may hold (extension -> what it is); any other file
 # there fails the build, naming it (content_checks/static_files.py). Never add
@@ -174,6 +180,9 @@ PLUGINS = [
     # Reader experience: "previous/next story" and "related stories" links.
     "story_neighbours",
     "related_stories",
+    # Newsroom workflow: drafts and embargoed (future-dated) stories are
+    # never published; `invoke publish` names the next scheduled story.
+    "publication",
     # Discovery: feeds with full content and lead images, sitemaps and
     # robots.txt, JSON-LD helpers (all need an absolute SITEURL).
     "news_feeds",
@@ -182,6 +191,9 @@ PLUGINS = [
     # Photos: embedded metadata becomes captioned, credited, responsive
     # <figure>s; renditions are encoded once and cached (see "Photos" below).
     "photos",
+    # Writers: content/authors/<slug>.md gives a writer page its name, role,
+    # photo and bio; bylines must spell a known writer exactly.
+    "writer_profiles",
     # Redirects: a story's old addresses (Redirect_from:) get a page that
     # sends readers on, and redirects.map for the web server (see README).
     # After content_checks, whose output check knows these pages.
@@ -237,6 +249,13 @@ NEWS_SITEMAP_WINDOW_DAYS = 2
 SITEMAP_EXCLUDE = ["search/"]
 # Bylines that name the newsroom, not a person: Organization in JSON-LD.
 DESK_BYLINES = ["Staff Reporter"]
+
+# --- Writers ------------------------------------------------------------------
+# A writer's page (author/<slug>/) shows the profile in content/authors/<slug>.md
+# (writer_profiles plugin): name, role, photo and bio above their stories.
+# `sizes` of the profile photo; keep it in step with .writer-profile__photo in
+# theme/static/css/site.css.
+WRITER_PHOTO_SIZES = "9rem"
 
 # Small template filters (plain text of HTML, ISO dates, reading time, ...).
 from newsroom.filters import JINJA_FILTERS  # noqa: E402
@@ -295,6 +314,9 @@ STORY_METADATA = [
     # "Redirect_from: /old/path/", one line per old address (plugins/redirects).
     "redirect_from",
 ]
+# The fields a writer profile (WRITER_PROFILE_PATHS) may use; any other key
+# is an error that suggests the nearest of these.
+WRITER_METADATA = ["name", "role", "photo", "photo_alt"]
 # Fields that may be given more than once in one file.
 REPEATABLE_METADATA = ["correction", "redirect_from"]
 # Keys that steer Pelican's output (Save_as, URL, Template, Lang, ...) are

@@ -16,6 +16,8 @@ from pelicanconf import *  # noqa: E402,F401,F403
 # https://example.org/news works too).
 SITEURL = os.environ.get("SITEURL", "https://news.example.org").rstrip("/")
 RELATIVE_URLS = False
+# Drafts and stories scheduled for later are not written at all.
+SHOW_UNPUBLISHED = False
 # Share links carry the address the site is published at.
 SHARE_SITEURL = SITEURL
 
@@ -27,6 +29,9 @@ CATEGORY_FEED_ATOM = "feeds/section/{slug}.atom.xml"
 CATEGORY_FEED_RSS = "feeds/section/{slug}.rss.xml"
 TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
 TAG_FEED_RSS = "feeds/tag/{slug}.rss.xml"
+# Each writer's stories (the writer page links the Atom feed).
+AUTHOR_FEED_ATOM = "feeds/author/{slug}.atom.xml"
+AUTHOR_FEED_RSS = "feeds/author/{slug}.rss.xml"
 
 # Where `invoke publish` copies the site: a folder, or user@host:path for
 # rsync. Empty means "ask": publishing never guesses a destination.

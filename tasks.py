@@ -123,6 +123,25 @@ def publish(c, target=None):
     print(f"Published to {target}")
 
 
+@task(
+    positional=["headline"],
+    help={
+        "headline": "the story's headline, in quotes",
+        "section": "its section, one of SECTIONS in pelicanconf.py",
+        "author": "the byline (optional)",
+    },
+)
+def new(c, headline, section=None, author=None):
+    """Start a draft story: content/articles/YYYY-MM-DD-<slug>.md with its metadata."""
+    from newsroom.new_story import EXIT_REFUSED, NewStoryError, new_story, shown
+
+    try:
+        path = new_story(ROOT, headline, section, author)
+    except NewStoryError as error:
+        raise Exit(f"new: {error}", code=EXIT_REFUSED) from None
+    print(shown(ROOT, path))
+
+
 @task(help={"reports": "folder to keep the full Lighthouse JSON reports in"})
 def audit(c, reports=None):
     """Lighthouse (mobile) on the home and article pages of a local publishing build."""

@@ -75,6 +75,9 @@ def filler_article(number: int, section: str, photo: str | None) -> str:
     ]
     if number % 5 == 0:  # some stories were corrected after publication
         lines.append(f"Modified: {date + timedelta(hours=3):%Y-%m-%d %H:%M}")
+    if number % 10 == 0:  # ... and say so in a correction box
+        lines.append(f"Correction: {date + timedelta(hours=5):%Y-%m-%d %H:%M} | An earlier "
+                     "version of this story gave a wrong figure; it has been corrected.")
     if photo:
         lines.append(f"Image: {{static}}/images/{photo}")
     body = [standfirst] + [paragraph(rng) for _ in range(rng.randint(4, 9))]

@@ -68,6 +68,9 @@ Authors: Writer {SCRIPT}; Second {IMG}
 Summary: Standfirst {SCRIPT} {IMG} {SVG} {TITLE_BREAK} {RAW_LINK}
 Slug: hostile-markup
 Image: {{static}}/images/hostile-xmp.jpg
+Correction: 2024-06-12 09:00 | Corrected {SCRIPT} {IMG} {SVG} {TITLE_BREAK} {RAW_LINK}
+Correction: 2024-06-12 10:00 | Again {TEMPLATE} {ENTITIES} [x](javascript:{RUN})
+Redirect_from: /old/hostile-markup/
 
 Paragraph with {SCRIPT} and {IMG} and {SVG} and {TITLE_BREAK} as text.
 
@@ -143,6 +146,8 @@ Slug: hostile-links
 [d](<https://example.org/a b"onmouseover="{RUN}>) has angle brackets.
 
 <https://example.org/"onmouseover="{RUN}> is an autolink; <javascript:{RUN}> is not.
+
+<https://example.org/&quot;onmouseover=&quot;{RUN}> has entities.
 
 [e][ref] is a reference link.
 
@@ -321,9 +326,13 @@ INSPECT = r"""
           const url = candidate.trim().split(/\s+/)[0];
           if (url) found.urls.push({ url, where });
         }
-      } else if (urlAttributes.includes(name)
-                 && !(name === "content" && !(element.tagName === "META"
-                      && (element.getAttribute("http-equiv") || "").toLowerCase() === "refresh"))) {
+      } else if (name === "content") {
+        // <meta http-equiv="refresh" content="0; url=..."> navigates there.
+        const refresh = element.localName === "meta"
+          && (element.getAttribute("http-equiv") || "").toLowerCase() === "refresh";
+        const match = refresh && /url\s*=\s*['"]?([^'"]*)/i.exec(attribute.value);
+        if (match) found.urls.push({ url: match[1], where });
+      } else if (urlAttributes.includes(name)) {
         found.urls.push({ url: attribute.value, where });
       }
     }
@@ -464,8 +473,9 @@ def _allowed_element(element: dict, site_origin: str) -> bool:
         return (element["type"] == "application/ld+json"
                 or element["src"].startswith(site_origin + "/"))
     if tag in ("meta", "link"):
-        # The theme's <head>: charset, viewport, CSP, stylesheets, feeds.
-        return element["inHead"] and (element["httpEquiv"] or "").lower() != "refresh"
+        # The theme's <head>: charset, viewport, CSP, stylesheets, feeds, and
+        # the refresh of a redirect page (its URL is checked with the others).
+        return element["inHead"]
     return tag == "form" and element["where"].startswith(PAGEFIND_FORM)
 
 
@@ -482,11 +492,14 @@ def dom_problems(found: dict, where: str, site_origin: str) -> list[str]:
 
 # --- Pages --------------------------------------------------------------------------
 
-def page_urls(site) -> list[str]:
+def page_urls(site, with_paths: bool = False) -> list:
+    """The address of every HTML file of the build (with the file, if asked)."""
     urls = []
     for path in sorted(site.output.rglob("*.html")):
         relative = path.relative_to(site.output).as_posix()
-        urls.append(site.url + (relative[:-len("index.html")] if relative.endswith("index.html") else relative))
+        url = site.url + (relative[:-len("index.html")] if relative == "index.html"
+                          or relative.endswith("/index.html") else relative)
+        urls.append((url, path) if with_paths else url)
     return urls
 
 
@@ -502,6 +515,11 @@ def test_the_hostile_site_has_the_payloads_as_text(hostile_site):
     body = text("2024/06/hostile-markup", '//div[contains(@class, "story__body")]')
     for payload in (SCRIPT, IMG, RAW_LINK, "<svg/onload=", "<body onload=", '<iframe srcdoc="'):
         assert normalise(payload) in body, payload
+    corrections = text("2024/06/hostile-markup", '//div[contains(@class, "story__corrections")]')
+    for payload in (SCRIPT, IMG, RAW_LINK, f"[x](javascript:{RUN})", "{{ 7*7 }}"):
+        assert normalise(payload) in corrections, payload
+    moved = text("old/hostile-markup", "//main//a")
+    assert normalise(SCRIPT) in moved and normalise(IMG) in moved
     link_text = text("2024/06/hostile-links", "//a[@href='https://example.org/js-as-text']")
     assert link_text == f"javascript:{RUN}"
     headline = text("2024/06/hostile-template", "//h1")
@@ -510,21 +528,48 @@ def test_the_hostile_site_has_the_payloads_as_text(hostile_site):
     assert len(page_urls(hostile_site)) > 30
 
 
+def refresh_target(path: Path) -> str | None:
+    """Where a redirect page (Redirect_from:) sends the browser, if it is one."""
+    document = lxml_html.fromstring(path.read_bytes())
+    for content in document.xpath('//meta[translate(@http-equiv, "REFSH", "refsh")="refresh"]/@content'):
+        match = re.search(r"url\s*=\s*(\S+)", content, re.IGNORECASE)
+        return match.group(1) if match else content
+    return None
+
+
 @pytest.mark.parametrize("policy", ["enforced", "bypassed"])
 def test_no_page_runs_script(browser, hostile_site, policy):
     """Every page: nothing runs, under the site's CSP and with it bypassed."""
     context = browser.new_context(bypass_csp=policy == "bypassed")
     watched = Watched(context)
     problems = []
-    for url in page_urls(hostile_site):
+    redirects = 0
+    for url, path in page_urls(hostile_site, with_paths=True):
         watched.reset()
+        target = refresh_target(path)
+        if target:
+            # A redirect page: it must send readers to a page of the site.
+            # The move is stopped so that the page itself is checked too.
+            redirects += 1
+            if not target.startswith(hostile_site.url):
+                problems.append(f"{url}: redirects to {target}")
+            asked = []
+            watched.page.route(target, lambda route: (asked.append(route.request.url),
+                                                      route.abort("aborted")))
         watched.page.goto(url, wait_until="load")
+        if target:
+            watched.page.wait_for_timeout(300)
+            if asked != [target]:
+                problems.append(f"{url}: did not move to {target} ({asked})")
         watched.exercise()
         if watched.page.url != url:
             problems.append(f"{url}: navigated to {watched.page.url}")
         problems += script_problems(watched.report(), url)
         problems += dom_problems(watched.page.evaluate(INSPECT), url, hostile_site.origin)
+        if target:
+            watched.page.unroute(target)
     context.close()
+    assert redirects == 1
     assert problems == [], "\n".join(problems)
 
 

@@ -28,6 +28,10 @@ from .images import image_problem, is_image_name
 from .report import report, shown
 from .source_file import Link, SourceFile
 
+# What a metadata photo (Image:, Photo:) may be besides {static}/...: a path,
+# or (reported as such) a URL on another site or a //host link.
+_PHOTO_TARGET_KINDS = {"relative", "site", "http", "https", "network", "indicator",
+                       "fragment"}
 # One verdict per image file and build, however many stories link to it.
 image_verdicts: dict[str, str | None] = {}
 # Per build: the story's parsed fields by absolute path (for line numbers).
@@ -149,6 +153,10 @@ def check_targets(findings: list[Finding], text: str, source: SourceFile, where:
             what, _, target = value[1:].partition(value[0] if value[0] == "|" else "}")
             _check_file(Link(image.line, what, target), where, content_root, source_path, paths)
         else:
-            _check_finding(Finding("target", "img", value, target_kind(value)[0]), text,
+            # A photo is a file of this site (or, refused, of another one);
+            # any other scheme (javascript:, data:, ...) is refused by name.
+            kind = target_kind(value)[0]
+            what = "target" if kind in _PHOTO_TARGET_KINDS else "scheme"
+            _check_finding(Finding(what, "img", value, kind), text,
                            where, content_root, source_path, paths)
     return content

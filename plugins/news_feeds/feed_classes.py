@@ -54,7 +54,8 @@ class _ReproducibleDates:
             for item in self.items
             if item.get("updateddate") or item.get("pubdate")
         ]
-        return max(dates) if dates else build_time()
+        # Never a time after the build: a feed must not announce the future.
+        return min(max(dates), build_time()) if dates else build_time()
 
 
 class NewsAtomFeed(_ReproducibleDates, Atom1Feed):

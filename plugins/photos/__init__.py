@@ -346,10 +346,12 @@ def drop_originals(generator) -> None:
     generator.context["staticfiles"] = generator.staticfiles
 
 
-# Every list in which Pelican keeps contents it will write.
+# Every list in which Pelican keeps contents it will write ("writer_profiles":
+# the profiles the writer_profiles plugin shows on writer pages; they are Page
+# objects, so that prepare_content plans their photos).
 _RENDERED_LISTS = ("articles", "translations", "hidden_articles", "hidden_translations",
                    "drafts", "drafts_translations", "pages", "hidden_pages",
-                   "draft_pages", "draft_translations")
+                   "draft_pages", "draft_translations", "writer_profiles")
 
 
 def _rendered_sources(generators) -> set:

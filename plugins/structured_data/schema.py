@@ -81,11 +81,22 @@ def website(settings) -> dict:
 def author(settings, person) -> dict:
     # A desk byline ("Staff Reporter") names the newsroom, not a person.
     desk = person.name in settings.get("DESK_BYLINES", ())
-    return {
+    site_url = settings["PUBLIC_SITEURL"]
+    data = {
         "@type": "Organization" if desk else "Person",
         "name": person.name,
-        "url": absolute_url(settings["PUBLIC_SITEURL"], person.url),
+        "url": absolute_url(site_url, person.url),
     }
+    # A writer with a profile (writer_profiles plugin: content/authors/<slug>.md):
+    # their role and photo.
+    profile = (settings.get("writer_profiles") or {}).get(getattr(person, "slug", None))
+    if profile is not None and not desk:
+        if getattr(profile, "role", ""):
+            data["jobTitle"] = profile.role
+        image = getattr(profile, "image", None)
+        if image:
+            data["image"] = absolute_url(site_url, image["url"])
+    return data
 
 
 def news_article(article, settings) -> dict:

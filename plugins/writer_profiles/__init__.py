@@ -194,6 +194,9 @@ class WriterProfilesGenerator(Generator):
                 profiles[profile.slug] = profile
                 self.add_static_links(profile)
         self.profiles = profiles
+        # The photos plugin encodes the photos of the contents in lists with
+        # this name (photos/_RENDERED_LISTS): profiles are always shown.
+        self.writer_profiles = list(profiles.values())
         self.context["writer_profiles"] = profiles
         check_bylines(self.context, profiles, self.settings, self.path)
 

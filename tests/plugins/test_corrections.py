@@ -260,3 +260,13 @@ def test_each_mistake_is_one_line_naming_file_and_line(broken_build, name):
 
 def test_only_the_mistakes_are_reported(broken_build):
     assert len(error_lines(broken_build)) == len(BROKEN), "\n".join(error_lines(broken_build))
+
+
+def test_filler_corpus_has_a_corrected_story_for_the_browser_and_validator_tests(filler_site):
+    # tests/theme/test_theme_browser.py runs axe on this page ("corrected"),
+    # and the validator checks every page of the filler build.
+    doc = filler_site.page("2023/01/filler-story-10/")
+    (box,) = doc.xpath("//main//div[@class='correction']")
+    assert box.xpath(".//time/@datetime") == ["2023-01-05T11:00:00+03:00"]
+    (updated,) = doc.xpath("//*[contains(@class,'byline__updated')]")
+    assert text(updated) == "Updated 5 January 2023, 11:00"

@@ -32,6 +32,7 @@ def test_articles_use_the_sites_sections_and_generic_bylines(tmp_path):
     assert all(f["Title"].startswith("Filler story ") for f in fields)
     assert len({f["Slug"] for f in fields}) == len(fields)
     assert any("Modified" in f for f in fields)
+    assert any("Correction" in f for f in fields)
 
 
 def test_photos_option_references_existing_images(tmp_path):

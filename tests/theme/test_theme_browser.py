@@ -21,6 +21,8 @@ pytestmark = pytest.mark.browser
 PAGES = {
     "home": "",
     "article": ARTICLE_URL,
+    # A filler story with a correction box (scripts/make_filler_corpus.py).
+    "corrected": "2023/01/filler-story-10/",
     "section": "section/politics/",
     "tag": "tag/haiti/",
     "author": "author/staff-reporter/",
@@ -105,7 +107,7 @@ def test_axe_finds_no_violations(open_page, served_site, site, name, scheme):
 # --- Reflow, photos, keyboard -------------------------------------------------------
 
 @pytest.mark.parametrize("width", (320,) + WIDTHS)
-@pytest.mark.parametrize("name", ["home", "article", "archives", "404"])
+@pytest.mark.parametrize("name", ["home", "article", "corrected", "archives", "404"])
 def test_no_horizontal_scrolling(open_page, name, width):
     page = open_page(PAGES[name], width=width)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
