@@ -125,6 +125,7 @@ def publish(c, target=None):
 
 @task(
     positional=["headline"],
+    auto_shortflags=False,  # -h stays --help
     help={
         "headline": "the story's headline, in quotes",
         "section": "its section, one of SECTIONS in pelicanconf.py",

@@ -50,7 +50,8 @@ def old_path_problem(value: str) -> str | None:
     if not value:
         return f"Redirect_from is empty; write the old address as a path, e.g. {EXAMPLE}"
     if _SCHEME.match(value) or value.startswith("//"):
-        path = urlsplit(value).path or "/"
+        path = urlsplit(value).path
+        path = path if path.startswith("/") else "/old/path/"
         return (f"{field} is a full address; give only its path on this site, "
                 f'e.g. "Redirect_from: {path}"')
     if any(character.isspace() for character in value):

@@ -29,11 +29,13 @@ Hooks
   "Jane Doe", "sports desk" for "Sports Desk") is an error naming both
   spellings and the story's file and line, and so are two spellings of one
   byline in different stories (Pelican would merge them under whichever it
-  met first). The profiles go into the template context as
-  ``writer_profiles`` (slug -> ``WriterProfile``).
+  met first). The profiles of writers with a page (a listed story) go into
+  the template context as ``writer_profiles`` (slug -> ``WriterProfile``);
+  only their photos are encoded.
 * ``generator_init``: the ``writer_profile(author)`` template global (the
-  profile of a byline, or None) and the ``writer_portrait(SITEURL)`` filter
-  (the photo as a credited ``<figure>`` sized for the writer page).
+  profile of a byline, or None). ``profile.portrait(SITEURL)`` is the photo
+  as a credited ``<figure>`` sized for the writer page (markup from the
+  photos plugin).
 
 ``author.html`` shows the profile above the writer's stories; the JSON-LD
 ``author`` (``structured_data``) reads ``writer_profiles`` for ``jobTitle``
@@ -123,6 +125,21 @@ class WriterProfile(Page):
         # Content sets every metadata key as an attribute; Image: is the photo.
         pass
 
+    def portrait(self, site_url) -> Markup:
+        """``{{ profile.portrait(SITEURL) }}``: the photo, credited, sized for the page."""
+        photo = self.photo
+        if not photo:
+            return Markup("")
+        from photos.markup import figcaption_html, picture_html  # the photos plugin
+
+        sizes = self.settings.get("WRITER_PHOTO_SIZES") or DEFAULT_PHOTO_SIZES
+        picture = dataclasses.replace(photo.picture, sizes=sizes)
+        prefix = str(site_url).rstrip("/") + "/" if site_url else ""
+        # Credited; a caption an agency wrote for the photo is not shown.
+        credit = figcaption_html(dataclasses.replace(photo, caption=""))
+        return Markup(f'<figure class="writer-profile__photo">'
+                      f"{picture_html(picture, prefix, photo.alt, lazy=False)}{credit}</figure>")
+
 
 # --- reading ---------------------------------------------------------------------
 
@@ -194,11 +211,14 @@ class WriterProfilesGenerator(Generator):
                 profiles[profile.slug] = profile
                 self.add_static_links(profile)
         self.profiles = profiles
-        # The photos plugin encodes the photos of the contents in lists with
-        # this name (photos/_RENDERED_LISTS): profiles are always shown.
-        self.writer_profiles = list(profiles.values())
-        self.context["writer_profiles"] = profiles
         check_bylines(self.context, profiles, self.settings, self.path)
+        # A profile is shown once its writer has a page, that is a listed
+        # story (not only drafts or hidden ones): templates and JSON-LD see
+        # those, and the photos plugin encodes the photos of the contents in
+        # lists with this name (photos/_RENDERED_LISTS).
+        listed = {author.slug for author, _stories in self.context.get("authors") or ()}
+        self.writer_profiles = [p for slug, p in sorted(profiles.items()) if slug in listed]
+        self.context["writer_profiles"] = {p.slug: p for p in self.writer_profiles}
 
 
 # --- bylines -----------------------------------------------------------------------
@@ -297,28 +317,11 @@ def writer_profile(context, author):
     return profiles.get(getattr(author, "slug", None))
 
 
-def writer_portrait(profile, site_url) -> Markup:
-    """``{{ profile|writer_portrait(SITEURL) }}``: the photo, credited, sized for the page."""
-    photo = getattr(profile, "photo", None)
-    if not photo:
-        return Markup("")
-    from photos.markup import figcaption_html, picture_html  # the photos plugin's markup
-
-    sizes = profile.settings.get("WRITER_PHOTO_SIZES") or DEFAULT_PHOTO_SIZES
-    picture = dataclasses.replace(photo.picture, sizes=sizes)
-    prefix = str(site_url).rstrip("/") + "/" if site_url else ""
-    # A portrait is credited; a caption written for an agency's photo is not shown.
-    credit = figcaption_html(dataclasses.replace(photo, caption=""))
-    return Markup(f'<figure class="writer-profile__photo">'
-                  f"{picture_html(picture, prefix, photo.alt, lazy=False)}{credit}</figure>")
-
-
 def add_template_helpers(generator) -> None:
     env = getattr(generator, "env", None)
     if env is None:
         return
     env.globals["writer_profile"] = writer_profile
-    env.filters["writer_portrait"] = writer_portrait
 
 
 def get_generators(pelican_object):

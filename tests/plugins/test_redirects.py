@@ -28,9 +28,9 @@ def story(title: str, slug: str, *redirects: str, status: str | None = None,
 
 @pytest.fixture(scope="module")
 def redirect_builds(tmp_path_factory):
-    """The real content plus a moved story (three old paths, one key repeated)
-    and a draft with an old path; a development and a publishing build
-    (under a sub-path, so the map's paths carry it)."""
+    """The real content plus a moved story (three old paths, one key repeated),
+    a draft and an embargoed story with an old path each; a development and a
+    publishing build (under a sub-path, so the map's paths carry it)."""
     base = tmp_path_factory.mktemp("redirects")
     content = copy_content(base)
     (content / "articles" / "2024-06-20-moved.md").write_text(story(
@@ -38,6 +38,9 @@ def redirect_builds(tmp_path_factory):
         "/2023/05/old-slug/", "/old/story.html", "/legacy"), encoding="utf-8")
     (content / "articles" / "2024-06-21-draft.md").write_text(story(
         "A draft", "draft-story", "/draft-old/", status="draft"), encoding="utf-8")
+    (content / "articles" / "2030-01-01-embargoed.md").write_text(story(
+        "An embargoed story", "embargoed-story", "/embargoedcanary-old/",
+        date="2030-01-01 09:00"), encoding="utf-8")
     overrides = {"PATH": str(content)}
     dev = run_build(base / "dev", overrides=overrides, search=False)
     assert dev.returncode == 0, dev.stderr
@@ -113,10 +116,15 @@ def test_redirects_map_has_one_sorted_line_per_old_path(redirect_builds):
         assert re.fullmatch(r"/[A-Za-z0-9._~/-]* /[A-Za-z0-9._~/-]*;", line), line
 
 
-def test_a_draft_gets_no_redirect(redirect_builds):
+def test_drafts_and_embargoed_stories_get_no_redirect(redirect_builds):
     for build in redirect_builds:
         assert not build.exists("draft-old/")
-        assert not any("draft" in line for line in map_lines(build))
+        assert not build.exists("embargoedcanary-old/")
+        assert not any("draft" in line or "embargoed" in line for line in map_lines(build))
+    _, published = redirect_builds
+    for path in published.output.rglob("*"):
+        assert "embargoedcanary" not in path.as_posix()
+        assert not path.is_file() or b"embargoedcanary" not in path.read_bytes()
 
 
 def test_a_site_without_redirects_has_an_empty_map(site):

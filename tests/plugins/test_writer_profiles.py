@@ -73,6 +73,11 @@ def writer_content(base: Path, profile: bool = True) -> Path:
     if profile:
         (content / "authors").mkdir(exist_ok=True)
         (content / "authors" / "jane-doe.md").write_text(PROFILE, encoding="utf-8")
+        # A writer with no story yet: no page, and their photo is not published.
+        portrait(content / "images" / "kim-lee.jpg")
+        (content / "authors" / "kim-lee.md").write_text(
+            "Name: Kim Lee\nPhoto: {static}/images/kim-lee.jpg\nPhoto_alt: Kim Lee\n\nNew.\n",
+            encoding="utf-8")
     return content
 
 
@@ -159,6 +164,12 @@ def test_byline_links_the_writer_page(published):
         ("Jane Doe", f"{PUBLIC_SITEURL}/{JANE_PAGE}"),
         ("Staff Reporter", f"{PUBLIC_SITEURL}/author/staff-reporter/"),
     ]
+
+
+def test_profile_of_a_writer_without_stories_publishes_nothing(published):
+    assert not published.exists("author/kim-lee/")
+    assert not list(published.output.rglob("kim-lee*"))
+    assert list((published.output / "images" / "renditions").glob("jane-doe-*"))
 
 
 def test_writer_without_profile_has_the_plain_writer_page(published):
