@@ -139,6 +139,10 @@ MARKDOWN = {
 # --- Theme --------------------------------------------------------------------
 THEME = str(ROOT / "theme")
 THEME_STATIC_DIR = "theme"
+# Publishing only (publishconf.py): the theme's CSS and JS get content-hashed
+# names (theme/css/site.<hash>.css), so servers may cache them for a year; the
+# build lists every such file in immutable.txt (plugins/asset_fingerprints).
+FINGERPRINT_ASSETS = False
 # Autoescape everything; HTML values are marked safe explicitly in templates.
 JINJA_ENVIRONMENT = {
     "trim_blocks": True,
@@ -198,6 +202,9 @@ PLUGINS = [
     # sends readers on, and redirects.map for the web server (see README).
     # After content_checks, whose output check knows these pages.
     "redirects",
+    # Theme CSS/JS under content-hashed names in the publishing build
+    # (FINGERPRINT_ASSETS); templates link them with asset_url().
+    "asset_fingerprints",
 ]
 
 # --- Photos ---------------------------------------------------------------------
@@ -299,6 +306,10 @@ CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 # Caches that survive between builds live outside the output folder.
 CACHE_PATH = str(ROOT / ".cache" / "pelican")
+# Publishing only (publishconf.py): a .gz and a .br copy beside every text
+# file over 1 KB, for servers that send precompressed files
+# (newsroom/precompress.py).
+PRECOMPRESS = False
 
 # --- Untrusted content ----------------------------------------------------------
 # Every content file may come from outside the newsroom: it can only produce

@@ -33,6 +33,15 @@ TAG_FEED_RSS = "feeds/tag/{slug}.rss.xml"
 AUTHOR_FEED_ATOM = "feeds/author/{slug}.atom.xml"
 AUTHOR_FEED_RSS = "feeds/author/{slug}.rss.xml"
 
+# --- Hosting --------------------------------------------------------------
+# Theme CSS/JS under content-hashed names, listed with every other
+# content-named file in immutable.txt; .gz and .br beside each text file over
+# 1 KB (README, "Publishing").
+FINGERPRINT_ASSETS = True
+PRECOMPRESS = True
+# Releases `invoke publish` keeps beside a folder target, for `invoke rollback`.
+PUBLISH_KEEP_RELEASES = 5
+
 # Where `invoke publish` copies the site: a folder, or user@host:path for
 # rsync. Empty means "ask": publishing never guesses a destination.
 PUBLISH_TARGET = os.environ.get("PUBLISH_TARGET", "")

@@ -11,6 +11,10 @@ test suite (which runs it as ``python -m newsroom.build``).
    bug and keeps its traceback. Either way the build fails.
 3. Pagefind indexes the staged pages; ``newsroom.search_index`` then
    stores its filter index in a stable order (reproducible builds).
+   Publishing builds then list their content-named files in
+   ``immutable.txt`` (``FINGERPRINT_ASSETS``, ``newsroom.site_files``) and
+   write ``.gz``/``.br`` copies of the text files (``PRECOMPRESS``,
+   ``newsroom.precompress``).
 4. Only if nothing went wrong is the staging folder given ordinary
    permissions (755/644 under umask 022) and swapped in for the output
    folder. A failed build leaves the previous output untouched.
@@ -48,8 +52,10 @@ from pathlib import Path
 
 from newsroom.clock import InvalidSourceDateEpoch, build_time
 from newsroom.problems import ProblemCollector
+from newsroom.precompress import precompress
 from newsroom.publish import make_readable, ordinary_modes
 from newsroom.search_index import sort_filter_values
+from newsroom.site_files import immutable_files, write_immutable_list
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -438,8 +444,12 @@ def _settings_problem(settings_path: Path, error: Exception) -> str | None:
 
 
 def run_pelican(settings_path: Path, staging: Path, overrides: dict,
-                output: Path | None = None) -> list[str]:
-    """Render the site with Pelican into ``staging``; return problems found."""
+                output: Path | None = None, settings_out: dict | None = None) -> list[str]:
+    """Render the site with Pelican into ``staging``; return problems found.
+
+    ``settings_out``, when given, receives the settings the build ran with
+    (plugins' additions included).
+    """
     # Imported here so that `--help` and errors in arguments stay fast.
     import pelican.log  # noqa: F401  (installs Pelican's logger class)
     from pelican import Pelican
@@ -462,6 +472,8 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             raise BuildFailed([problem]) from None
         collector.content_root = os.path.abspath(settings["PATH"])
         site = Pelican(settings)
+        if settings_out is not None:
+            settings_out.update(site.settings)
         site.run()
     except BuildFailed:
         raise
@@ -519,6 +531,29 @@ def run_pagefind(site: Path) -> list[str]:
     return []
 
 
+def finish_site(site: Path, settings: dict) -> list[str]:
+    """The publishing build's last steps on the staged ``site``; return problems found.
+
+    ``FINGERPRINT_ASSETS``: ``immutable.txt`` lists the content-named files
+    (newsroom/site_files.py). ``PRECOMPRESS``: ``.gz`` and ``.br`` beside every
+    text file over 1 KB (newsroom/precompress.py), the list included.
+    """
+    if settings.get("FINGERPRINT_ASSETS"):
+        fingerprints = settings.get("ASSET_FINGERPRINTS") or {}
+        hashed = [published for plain, published in fingerprints.items() if published != plain]
+        write_immutable_list(site, immutable_files(
+            site, hashed, theme_dir=settings.get("THEME_STATIC_DIR") or "theme",
+            photo_dir=settings.get("PHOTO_OUTPUT_DIR") or "images/renditions"))
+    if settings.get("PRECOMPRESS"):
+        try:
+            import brotli  # noqa: F401
+        except ImportError:
+            return ["precompression: the brotli package is not installed; install the "
+                    "project again (.venv/bin/pip install -e .) or set PRECOMPRESS = False"]
+        precompress(site)
+    return []
+
+
 def build(
     settings_path: Path,
     output: Path,
@@ -545,9 +580,12 @@ def build(
             _remove_stale(output)  # what killed builds left; only while locked
             inside = _is_mount_point(output)
             staging = _staging_dir(output, inside)
-            problems = run_pelican(settings_path, staging, overrides or {}, output)
+            settings: dict = {}
+            problems = run_pelican(settings_path, staging, overrides or {}, output, settings)
             if not problems and search:
                 problems += run_pagefind(staging)
+            if not problems:
+                problems += finish_site(staging, settings)
             if problems:
                 raise BuildFailed(_storage_hint(problems, output))
             make_readable(staging, modes)

@@ -32,6 +32,7 @@ from urllib.parse import unquote
 
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 # Element -> attributes it may carry. Python-Markdown with abbr, def_list,
 # fenced_code, footnotes and tables makes nothing else.
@@ -75,7 +76,9 @@ def target_kind(value: str) -> tuple[str, str]:
     "fragment", "site" (a path from the site root), "network" (``//host``)
     or "relative".
     """
-    target = _URL_NOISE.sub("", html.unescape(value)).strip("\x00 \x0b\x0c" + "".join(
+    # Python-Markdown writes e-mail autolinks as character references behind
+    # its own placeholder for "&" (AMP_SUBSTITUTE); read them as a browser would.
+    target = _URL_NOISE.sub("", html.unescape(value.replace(AMP_SUBSTITUTE, "&"))).strip("\x00 \x0b\x0c" + "".join(
         chr(c) for c in range(0x20)))
     indicator = _INDICATOR.match(target)
     if indicator:
@@ -157,6 +160,25 @@ class StoryHtmlRules(Treeprocessor):
             path = target.split("#", 1)[0].split("?", 1)[0]
             if path and os.path.isfile(os.path.join(os.path.dirname(source), unquote(path))):
                 element.set(name, "{filename}" + target)
+
+
+def check_stashed_html(md) -> None:
+    """Apply the same rules to the HTML extensions stashed away from the tree.
+
+    Raw HTML is off, so the stash holds only what extensions made, such as
+    fenced code blocks, whose ``{#id .class}`` would otherwise slip by.
+    """
+    findings = getattr(md, "story_findings", None)
+    if findings is None:
+        findings = md.story_findings = []
+    rules = StoryHtmlRules(md)
+    for block in md.htmlStash.rawHtmlBlocks:
+        try:
+            root = etree.fromstring(f"<div>{block}</div>")
+        except etree.ParseError:
+            findings.append(Finding("element", "html", str(block)[:40]))
+            continue
+        rules._check(root, findings, in_code=False)
 
 
 class StoryHtmlRulesExtension(Extension):

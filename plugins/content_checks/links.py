@@ -105,10 +105,10 @@ def _check_finding(finding: Finding, text: str, where: str, content_root: str,
                f"({finding.kind}: can run script or hide what it is); use {allowed}", *paths)
         return
     if finding.what != "target":
-        what = {"element": f"<{value}> elements",
-                "attribute": f'the attribute {value} on <{finding.element}>',
-                "attribute-list": f'attribute lists such as "{value}"'}[finding.what]
-        report(where, line, f"{what} are not allowed in stories; remove it "
+        what = {"element": f"<{value}> elements are",
+                "attribute": f'the attribute {value} on <{finding.element}> is',
+                "attribute-list": f'attribute lists such as "{value}" are'}[finding.what]
+        report(where, line, f"{what} not allowed in stories; remove it "
                "(the theme decides how a story looks)", *paths)
         return
     kind = finding.kind

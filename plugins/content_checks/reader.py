@@ -46,7 +46,7 @@ from newsroom.problems import shown_path
 from . import links
 from .corrections import check_updates
 from .fields import check_fields
-from .html_rules import StoryHtmlRulesExtension
+from .html_rules import StoryHtmlRulesExtension, check_stashed_html
 from .metadata_lines import MetadataLinesExtension
 from .report import report
 from .source_file import Field, SourceFile
@@ -140,6 +140,7 @@ class StoryReader(MarkdownReader):
             try:
                 with time_limit(settings.get("MARKDOWN_TIME_LIMIT")):
                     content = self._md.convert(text)
+                    check_stashed_html(self._md)
                     metadata = self._parse_metadata(getattr(self._md, "Meta", {}))
             except MarkdownTooSlow:
                 report(where, None,

@@ -64,6 +64,11 @@ HOSTILE = {
         story("Attributes", body='A paragraph.\n{: onclick="window.x=1" style="color:red"}'),
         r'^content/articles/attribute-list\.md:6: attribute lists such as "\{: onclick=',
     ),
+    "articles/fenced-attributes.md": (
+        story("Fenced attributes", body='~~~ {.python #main onmouseover="x()"}\nprint(1)\n~~~'),
+        r'^content/articles/fenced-attributes\.md: the attribute id="main" on <pre> is not '
+        r"allowed in stories",
+    ),
     "articles/javascript-link.md": (
         story("Javascript", body="[Click](javascript:alert(document.domain))"),
         r'^content/articles/javascript-link\.md:5: link target "javascript:alert\(document\.'
@@ -262,6 +267,7 @@ def test_allowed_links_resolve_and_long_headlines_get_short_urls(tmp_path):
     assert any(h.endswith("2024/06/ruto-macron-infrastructure-haiti-mission/") for h in hrefs), hrefs
     assert any(h.endswith("/about/") for h in hrefs), hrefs
     assert "mailto:desk@example.org" in hrefs and "tel:+254700000000" in hrefs
+    assert hrefs.count("mailto:desk@example.org") == 2  # the link and the autolink
     assert not page.xpath("//*[@onclick or @onerror or @style]")
 
 
