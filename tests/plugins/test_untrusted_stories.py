@@ -252,7 +252,8 @@ def test_allowed_links_resolve_and_long_headlines_get_short_urls(tmp_path):
         LONG_HEADLINE,
         body="See [the seed story](2024-06-15-ruto-macron-infrastructure-haiti-mission.md), "
              "[about us](/about/), [mail](mailto:desk@example.org), [call](tel:+254700000000) "
-             "and [the web](https://example.org/a?b=c#d). A {curly} brace and {1, 2}."))
+             "and [the web](https://example.org/a?b=c#d). A {curly} brace and {1, 2}."
+             "\n\nWrite to <desk@example.org>.\n\n~~~python\nprint({1: 2})\n~~~"))
     result = run_build(tmp_path / "output", overrides={"PATH": str(content)}, search=False)
     assert result.returncode == 0, result.stderr
     pages = list((tmp_path / "output" / "2024" / "06").glob("parliament-*/index.html"))
