@@ -1,7 +1,8 @@
 """Pelican settings for publishing (`invoke preview`, `invoke publish`).
 
 Everything in pelicanconf.py applies; this file changes what differs on the
-live site: absolute URLs and feeds.
+live site: absolute URLs, feeds, and files for hosting (fingerprinted CSS/JS,
+immutable.txt, .gz/.br copies, releases kept by `invoke publish`).
 """
 
 import os

@@ -102,25 +102,68 @@ def livereload(c, host="127.0.0.1", port=8000):
 
 @task(help={"target": "folder or rsync destination (user@host:path); default: PUBLISH_TARGET"})
 def publish(c, target=None):
-    """Build with publishconf.py, then copy the site to TARGET."""
+    """Build with publishconf.py, then publish: a new release of the TARGET folder, or rsync."""
+    target = _publish_target(target, "publish")
+    _build(c, settings=PUBLISH_SETTINGS)
+    from newsroom import publish as releases
+
+    settings = _publish_settings()
+    try:
+        if releases.is_rsync_target(target):
+            result = releases.publish_rsync(
+                OUTPUT, target, site_url=settings["site_url"],
+                purge_dir=ROOT / ".cache" / "publish", theme_dir=settings["theme_dir"],
+                photo_dir=settings["photo_dir"], keep=settings["keep"])
+        else:
+            result = releases.publish_folder(
+                OUTPUT, Path(target), keep=settings["keep"], site_url=settings["site_url"],
+                theme_dir=settings["theme_dir"], photo_dir=settings["photo_dir"])
+    except (releases.PublishError, OSError) as error:
+        raise Exit(f"publish: {error}", code=2) from None
+    print(result.report())
+
+
+@task(help={"target": "the folder `invoke publish` publishes to; default: PUBLISH_TARGET"})
+def rollback(c, target=None):
+    """Point TARGET back at the release before the live one (folder targets)."""
+    target = _publish_target(target, "rollback")
+    from newsroom import publish as releases
+
+    if releases.is_rsync_target(target):
+        raise Exit("rollback: rsync targets have no releases; publish an earlier "
+                   "commit instead", code=2)
+    settings = _publish_settings()
+    try:
+        result = releases.rollback_folder(
+            Path(target), site_url=settings["site_url"], theme_dir=settings["theme_dir"],
+            photo_dir=settings["photo_dir"])
+    except (releases.PublishError, OSError) as error:
+        raise Exit(f"rollback: {error}", code=2) from None
+    print(result.report(rollback=True))
+
+
+def _publish_target(target, command):
     target = target or os.environ.get("PUBLISH_TARGET") or _setting("PUBLISH_TARGET")
     if not target:
         raise Exit(
-            "publish: no target. Give one with `invoke publish --target PATH` "
+            f"{command}: no target. Give one with `invoke {command} --target PATH` "
             "(a folder, or user@host:path for rsync), set PUBLISH_TARGET in the "
             "environment, or set PUBLISH_TARGET in publishconf.py.",
             code=2,
         )
-    _build(c, settings=PUBLISH_SETTINGS)
-    if ":" in target and not Path(target).exists():
-        if not shutil.which("rsync"):
-            raise Exit("publish: rsync is not installed; install it or give a folder", code=2)
-        c.run(f"rsync -a --delete {shlex.quote(str(OUTPUT))}/ {shlex.quote(target)}")
-    else:
-        from newsroom.publish import copy_site
+    return target
 
-        copy_site(OUTPUT, Path(target))
-    print(f"Published to {target}")
+
+def _publish_settings():
+    from pelican.settings import read_settings
+
+    settings = read_settings(str(PUBLISH_SETTINGS))
+    return {
+        "site_url": settings.get("SITEURL") or "",
+        "keep": int(settings.get("PUBLISH_KEEP_RELEASES") or 5),
+        "theme_dir": settings.get("THEME_STATIC_DIR") or "theme",
+        "photo_dir": settings.get("PHOTO_OUTPUT_DIR") or "images/renditions",
+    }
 
 
 @task(

@@ -206,7 +206,7 @@ def purge_urls(paths: list[str], site_url: str) -> list[str]:
 
 
 def _write_purge_list(path: Path, urls: list[str]) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary = path.with_name(f".incoming-{path.name}")
     temporary.write_text("".join(f"{url}\n" for url in urls), encoding="utf-8")
     os.chmod(temporary, PUBLISHED_MODES[1])
     os.replace(temporary, path)
@@ -259,10 +259,11 @@ def _locked(releases: Path):
 def _remove_leftovers(target: Path, releases: Path) -> None:
     """What a killed publish left: half-made releases and temporary links."""
     for entry in os.scandir(releases):
-        if entry.name.startswith(".incoming-") or entry.name.startswith(".purge"):
+        if entry.name.startswith(".incoming-"):
             _remove(Path(entry.path))
     for entry in os.scandir(target.parent):
-        if entry.name.startswith(f".{target.name}.flip-"):
+        # Only links: a folder there is a site a killed publish set aside; keep it.
+        if entry.name.startswith(f".{target.name}.flip-") and entry.is_symlink():
             _remove(Path(entry.path))
 
 
@@ -375,14 +376,26 @@ def point_at(target: Path, release: Path) -> Path | None:
             return None
         if not target.is_dir():
             raise PublishError(f"{target} is a file, not a folder; give a folder as the target")
-        if _exchange(link, target):
-            return link  # the old folder now has the link's temporary name
+        try:
+            if _exchange(link, target):
+                return link  # the old folder now has the link's temporary name
+        except OSError as error:
+            if error.errno in (errno.EBUSY, errno.EXDEV):
+                raise PublishError(
+                    f"{target} is a mount point and cannot become a link to the releases; "
+                    "mount its parent folder instead (or publish to a folder inside it and "
+                    "point the server there)") from None
+            raise
         print(f"warning: this system cannot swap a folder and a link in one step "
               f"(renameat2); {target} was missing for a moment while it became a link",
               file=sys.stderr)
         aside = target.parent / f".{target.name}.flip-{os.getpid()}-folder"
         os.rename(target, aside)
-        os.replace(link, target)
+        try:
+            os.replace(link, target)
+        except BaseException:
+            os.rename(aside, target)  # put the site back
+            raise
         return aside
     except BaseException:
         if link.is_symlink():
@@ -390,12 +403,15 @@ def point_at(target: Path, release: Path) -> Path | None:
         raise
 
 
-def _folder_id(folder: Path, before: str) -> str:
+def _folder_id(folder: Path, before: str, releases: Path) -> str:
     """An id for a folder that was the live site before releases: its time, before ``before``."""
     moment = datetime.fromtimestamp(folder.stat().st_mtime, timezone.utc).replace(microsecond=0)
     limit = datetime.strptime(RELEASE_ID.match(before)["time"], TIME_FORMAT).replace(
         tzinfo=timezone.utc) - timedelta(seconds=1)
-    return f"{min(moment, limit).strftime(TIME_FORMAT)}-{site_digest(folder)}"
+    moment, digest = min(moment, limit), site_digest(folder)
+    while os.path.lexists(releases / f"{moment.strftime(TIME_FORMAT)}-{digest}"):
+        moment -= timedelta(seconds=1)
+    return f"{moment.strftime(TIME_FORMAT)}-{digest}"
 
 
 def _prune(releases: Path, keep: int, protected: set[str]) -> list[str]:
@@ -425,12 +441,20 @@ class Flip:
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
 
-    def report(self, action: str = "Published") -> str:
+    def report(self, rollback: bool = False) -> str:
+        if self.release is None:  # rsync
+            return "\n".join([f"Uploaded to {self.target} in three rsync passes.",
+                              f"CDN purge list ({len(self.purge_urls)} URLs): {self.purge_list}",
+                              *self.purge_urls])
         if not self.changed:
             return (f"Nothing changed: release {self.release} is live in {self.target} "
                     "already; nothing to purge.")
-        lines = [f"{action} release {self.release} to {self.target} "
-                 f"(was: {self.previous or 'nothing'})."]
+        if rollback:
+            lines = [f"Rolled back {self.target} from release {self.previous} "
+                     f"to release {self.release}."]
+        else:
+            lines = [f"Published release {self.release} to {self.target} "
+                     f"(was: {self.previous or 'nothing'})."]
         if self.carried:
             lines.append(f"Kept {self.carried} content-named files of earlier releases "
                          "for pages still loading.")
@@ -461,12 +485,15 @@ def publish_folder(site: Path, target: Path, keep: int = DEFAULT_KEEP, site_url:
         existing = list_releases(releases)
         current = live_release(target)
         live = Path(os.path.realpath(target)) if target.exists() else None
+        # Unchanged files are linked from our own releases or the folder that
+        # becomes one; a link to someone else's folder is only read.
+        ours = current is not None or (live is not None and not target.is_symlink())
         digest = site_digest(site)
         if current and RELEASE_ID.match(current)["digest"] == digest:
             return Flip(target, current, current, changed=False)
         new_id = _new_id(digest, existing, now)
         # The releases that stay after this publish: the newest ones and the live one.
-        staying = [r for r in existing[-(keep - 1):] if keep > 1] if existing else []
+        staying = existing[-(keep - 1):] if keep > 1 else []
         sources = [releases / r for r in staying]
         if live is not None and live not in sources:
             sources.append(live)
@@ -474,7 +501,7 @@ def publish_folder(site: Path, target: Path, keep: int = DEFAULT_KEEP, site_url:
         _remove(incoming)
         try:
             incoming.mkdir()
-            _copy_release(site, incoming, live)
+            _copy_release(site, incoming, live if ours else None)
             carried = carry_over(incoming, sources, theme_dir, photo_dir)
             make_readable(incoming, PUBLISHED_MODES)
             os.rename(incoming, releases / new_id)
@@ -487,7 +514,7 @@ def publish_folder(site: Path, target: Path, keep: int = DEFAULT_KEEP, site_url:
         old_folder = point_at(target, releases / new_id)
         previous = current
         if old_folder is not None:  # the folder that was the site: now the oldest release
-            previous = _folder_id(old_folder, new_id)
+            previous = _folder_id(old_folder, new_id, releases)
             os.rename(old_folder, releases / previous)
         elif current is None and live is not None:
             previous = str(live)  # a link to a folder of someone else's: left alone
@@ -520,6 +547,7 @@ def rollback_folder(target: Path, site_url: str = "", theme_dir: str = "theme",
         # Pages of the release being left (and of later ones) keep their files.
         later = [releases / r for r in ids if r > back]
         carried = carry_over(releases / back, later, theme_dir, photo_dir)
+        make_readable(releases / back, PUBLISHED_MODES)
         urls = purge_urls(changed_paths(releases / current, releases / back, theme_dir,
                                         photo_dir), site_url)
         purge = releases / f"{back}{PURGE_SUFFIX}"
@@ -541,6 +569,14 @@ def is_rsync_target(target: str) -> bool:
 
 RSYNC_OPTIONS = ["--recursive", "--links", "--times", "--perms", "--chmod=D755,F644",
                  "--checksum", "--out-format=%i %n"]
+
+
+def _uncompressed(path: str) -> str:
+    """``x.html.gz`` and ``x.html.br`` -> ``x.html``."""
+    for suffix in PRECOMPRESSED_SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
 
 
 def rsync_commands(site: Path, destination: str, files_from: Path) -> list[list[str]]:
@@ -577,8 +613,7 @@ def publish_rsync(site: Path, destination: str, site_url: str = "", purge_dir: P
         raise PublishError("rsync is not installed; install it (apt-get install rsync) "
                            "or publish to a folder")
     content_named = immutable_pattern(theme_dir, photo_dir)
-    first = [path for path in site_paths(site)
-             if content_named.match(path.removesuffix(".gz").removesuffix(".br"))]
+    first = [path for path in site_paths(site) if content_named.match(_uncompressed(path))]
     with tempfile.NamedTemporaryFile("w", suffix=".files", delete=False) as listing:
         listing.write("".join(f"{path}\n" for path in first))
     changed: list[str] = []
@@ -592,14 +627,16 @@ def publish_rsync(site: Path, destination: str, site_url: str = "", purge_dir: P
                 changed += rsync_changes(result.stdout)
     finally:
         os.unlink(listing.name)
-    paths = sorted({path.removesuffix(".gz").removesuffix(".br") for path in changed
-                    if not content_named.match(path.removesuffix(".gz").removesuffix(".br"))})
+    paths = sorted({_uncompressed(path) for path in changed
+                    if not content_named.match(_uncompressed(path))})
     urls = purge_urls(paths, site_url)
     purge = None
     if purge_dir is not None:
         purge_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime(TIME_FORMAT)
-        purge = purge_dir / f"{stamp}{PURGE_SUFFIX}"
+        moment = datetime.now(timezone.utc)
+        while (purge_dir / f"{moment.strftime(TIME_FORMAT)}{PURGE_SUFFIX}").exists():
+            moment += timedelta(seconds=1)  # one file per publish, in order
+        purge = purge_dir / f"{moment.strftime(TIME_FORMAT)}{PURGE_SUFFIX}"
         _write_purge_list(purge, urls)
         for old in sorted(purge_dir.glob(f"*{PURGE_SUFFIX}"))[:-keep]:
             old.unlink()

@@ -84,6 +84,7 @@ def planned_outputs(generators, redirects: bool = True) -> dict[str, str]:
     for name in ("robots.txt", "sitemap.xml", "news-sitemap.xml"):
         add(name, "the sitemaps")
     add("redirects.map", "the redirects plugin")
+    add("immutable.txt", "the publishing build (its list of content-named files)")
     for name in ("CATEGORIES", "TAGS", "AUTHORS", "ARCHIVES"):
         add(settings.get(f"{name}_SAVE_AS"), f"the list of {name.lower()}")
     for name in settings.get("DIRECT_TEMPLATES") or ():
@@ -257,11 +258,15 @@ def _site_files(generators) -> set[str]:
             if content.save_as:
                 files.add(str(PurePosixPath(content.save_as)))
     theme = generators[0].settings.get("THEME_STATIC_DIR") or "theme"
+    # The theme's files under their published names (hashed CSS/JS in the
+    # publishing build: plugins/asset_fingerprints).
+    published = generators[0].settings.get("ASSET_FINGERPRINTS") or {}
     static = os.path.join(generators[0].theme, "static")
     for folder, _dirs, names in os.walk(static):
         for name in names:
             relative = os.path.relpath(os.path.join(folder, name), static)
-            files.add(str(PurePosixPath(theme, *relative.split(os.sep))))
+            path = str(PurePosixPath(theme, *relative.split(os.sep)))
+            files.add(published.get(path, path))
     return files
 
 

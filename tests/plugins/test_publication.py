@@ -15,6 +15,7 @@ import re
 import shutil
 from datetime import UTC, datetime
 
+import brotli
 import feedparser
 import pytest
 
@@ -57,6 +58,8 @@ def public_bytes(output):
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
+        elif path.suffix == ".br":
+            data = brotli.decompress(data)
         yield path, data
 
 
@@ -115,6 +118,7 @@ def lifted(content, tmp_path_factory):
 def test_no_byte_of_unpublished_text_in_any_public_file(published):
     assert (published.output / "pagefind").is_dir()
     assert list(published.output.rglob("*.pf_fragment"))
+    assert list(published.output.rglob("*.br")) and list(published.output.rglob("*.gz"))
     assert leaks(published.output) == []
 
 
