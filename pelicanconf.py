@@ -11,10 +11,12 @@ ROOT = Path(__file__).resolve().parent
 # --- Site identity ----------------------------------------------------------
 SITENAME = "The Ledger"
 SITE_DESCRIPTION = "News from a small newsroom, published as static files."
-SITE_LANGUAGE = "en"  # BCP 47 tag for <html lang> and feeds
+# The site's language, once: Pelican's language of every story, and (as the
+# derived SITE_LANGUAGE) the BCP 47 tag of <html lang>, feeds, the news
+# sitemap and JSON-LD. The publisher named in structured data and news
+# sitemaps is SITENAME (PUBLISHER_NAME, derived). Plugin defaults and derived
+# settings: newsroom/settings.py, applied by the settings_resolver plugin.
 DEFAULT_LANG = "en"
-# The publisher named in structured data and news sitemaps.
-PUBLISHER_NAME = SITENAME
 # Site-relative URL of the logo (at least 112x112 px; drawn by
 # scripts/make_publisher_logo.py into theme/static/images/).
 PUBLISHER_LOGO = "theme/images/logo.png"
@@ -24,6 +26,11 @@ PUBLISHER_LOGO = "theme/images/logo.png"
 # folder or port; publishconf.py sets an absolute SITEURL.
 SITEURL = ""
 RELATIVE_URLS = True
+# The live site's address. publishconf.py publishes there unless SITEURL is
+# given (environment or -e); development builds' share links point there.
+# Everything that needs an absolute address (PUBLIC_SITEURL, SHARE_SITEURL,
+# FEED_DOMAIN) is derived from SITEURL by newsroom/settings.py, never here.
+LIVE_SITEURL = "https://news.example.org"
 
 # Clean, permanent URLs: /2024/06/slug/ is served by any static file server
 # as /2024/06/slug/index.html.
@@ -159,12 +166,11 @@ PAGINATED_TEMPLATES = {"index": None, "category": None, "tag": None, "author": N
 FOOTER_LINKS = [("About", "about/")]
 
 # --- Reader experience --------------------------------------------------------
-# How many "related stories" (sharing tags) an article page lists.
-RELATED_STORIES_MAX = 4
+# "Related stories" (sharing tags): up to RELATED_STORIES_MAX (default 4).
 # Share links are plain links (no scripts, no trackers): name and URL pattern;
-# {url} and {title} are filled in URL-encoded. They share the public address,
-# also from development builds, whose own URLs are relative.
-SHARE_SITEURL = "https://news.example.org"
+# {url} and {title} are filled in URL-encoded. They share the public address
+# (SHARE_SITEURL, derived: SITEURL, or LIVE_SITEURL in development builds,
+# whose own URLs are relative).
 SHARE_LINKS = [
     ("Email", "mailto:?subject={title}&body={url}"),
     ("WhatsApp", "https://wa.me/?text={title}%20{url}"),
@@ -176,6 +182,9 @@ SHARE_LINKS = [
 # --- Plugins ------------------------------------------------------------------
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = [
+    # First: plugin defaults and derived settings (newsroom/settings.py), so
+    # every other plugin and template reads resolved settings.
+    "settings_resolver",
     # Content is untrusted: stories are read by its Markdown reader (titles
     # and bodies are text, only the HTML and links the theme expects), and
     # every mistake (bad dates, unknown fields, missing files, broken images,
@@ -208,50 +217,18 @@ PLUGINS = [
 ]
 
 # --- Photos ---------------------------------------------------------------------
-# Folders under content/ whose images are photos: published only as
-# renditions, never as the original file, unless PHOTO_PUBLISH_ORIGINALS.
-PHOTO_PATHS = ["images"]
-PHOTO_PUBLISH_ORIGINALS = False
-# Rendition widths in px (never wider than the original), formats in the order
-# browsers should try them (JPEG is always the fallback) and encoder options
-# (chosen with bench/photos.py: AVIF/WebP at about the SSIM of JPEG).
-PHOTO_WIDTHS = [480, 800, 1200, 1600, 2000]
-PHOTO_FORMATS = ["avif", "webp", "jpeg"]
-PHOTO_ENCODER_OPTIONS = {
-    "avif": {"quality": 70, "speed": 8, "max_threads": 1},
-    "webp": {"quality": 85, "method": 4},
-    "jpeg": {"quality": 82, "optimize": True, "progressive": True},
-}
-# The lead photo's centre crops for Open Graph and JSON-LD (JPEG, this wide),
-# and its list thumbnail (ratio and widths; the card shows it about 18rem wide).
-PHOTO_CROPS = {"16x9": [16, 9], "4x3": [4, 3], "1x1": [1, 1]}
-PHOTO_CROP_WIDTH = 1200
-PHOTO_THUMBNAIL_RATIO = [3, 2]
-PHOTO_THUMBNAIL_WIDTHS = [400, 800]
-# `sizes` for body photos (the 40rem text column), the lead photo (60rem) and
-# thumbnails; keep them in step with theme/static/css/site.css.
-PHOTO_SIZES = {
-    "body": "(min-width: 44rem) 40rem, 100vw",
-    "lead": "(min-width: 62rem) 60rem, 100vw",
-    "thumbnail": "(min-width: 60rem) 18rem, (min-width: 40rem) 45vw, 100vw",
-}
-# Where renditions go in the output, and the encode cache (outside the output:
-# each build renders into a fresh folder).
-PHOTO_OUTPUT_DIR = "images/renditions"
+# Renditions (widths, formats, encoder options), crops, thumbnails, `sizes`,
+# the output folder, workers, the decorative marker and the matte keep their
+# defaults: the PHOTO_* entries of DEFAULTS in newsroom/settings.py, which say
+# what each does. Set one here to change it. The encode cache lives outside
+# the output (each build renders into a fresh folder), beside Pelican's cache.
 PHOTO_CACHE_PATH = str(ROOT / ".cache" / "photos")
-# Encoder processes; None means one per CPU core.
-PHOTO_WORKERS = None
-# Alt text an editor writes for a photo that is only decoration (alt="").
-PHOTO_DECORATIVE_MARKER = "(decorative)"
-# Background for transparent PNGs in the JPEG fallback.
-PHOTO_MATTE = "#ffffff"
 
 # --- Discovery ----------------------------------------------------------------
 # Feeds, sitemaps, canonical/Open Graph/Twitter tags and JSON-LD need absolute
 # URLs, so they appear only in builds with an absolute SITEURL (publishconf.py).
-# Days before the build time (SOURCE_DATE_EPOCH) a story stays in the Google
-# News sitemap.
-NEWS_SITEMAP_WINDOW_DAYS = 2
+# A story stays in the Google News sitemap NEWS_SITEMAP_WINDOW_DAYS (default
+# 2) before the build time (SOURCE_DATE_EPOCH).
 # Site-relative URL prefixes left out of sitemap.xml (search result pages).
 SITEMAP_EXCLUDE = ["search/"]
 # Bylines that name the newsroom, not a person: Organization in JSON-LD.
@@ -260,9 +237,8 @@ DESK_BYLINES = ["Staff Reporter"]
 # --- Writers ------------------------------------------------------------------
 # A writer's page (author/<slug>/) shows the profile in content/authors/<slug>.md
 # (writer_profiles plugin): name, role, photo and bio above their stories.
-# `sizes` of the profile photo; keep it in step with .writer-profile__photo in
-# theme/static/css/site.css.
-WRITER_PHOTO_SIZES = "9rem"
+# Its `sizes` is WRITER_PHOTO_SIZES (default "9rem", in step with
+# .writer-profile__photo in theme/static/css/site.css).
 
 # Small template filters (plain text of HTML, ISO dates, reading time, ...).
 from newsroom.filters import JINJA_FILTERS  # noqa: E402
@@ -340,8 +316,8 @@ PLAIN_TEXT_METADATA = ["title", "image_alt", "image_caption"]
 # Seconds Markdown may spend on one story before it is reported (pasted text
 # with thousands of "![" can take minutes).
 MARKDOWN_TIME_LIMIT = 5
-# A slug made from a long headline is cut at a word boundary to this length.
-SLUG_MAX_LENGTH = 80
+# A slug made from a long headline is cut at a word boundary to
+# SLUG_MAX_LENGTH (default 80) characters.
 
 # --- Readers ------------------------------------------------------------------
 # Stories are Markdown only: Pelican's reStructuredText and HTML readers are

@@ -12,18 +12,19 @@ sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 from pelicanconf import *  # noqa: E402,F401,F403
 
-# The public address of the site, without a trailing slash. Set SITEURL in
-# the environment when publishing elsewhere (a sub-path such as
-# https://example.org/news works too).
-SITEURL = os.environ.get("SITEURL", "https://news.example.org").rstrip("/")
+# The public address of the site, without a trailing slash: LIVE_SITEURL
+# (pelicanconf.py), or SITEURL from the environment or from
+# `python -m newsroom.build -e SITEURL=...` when publishing elsewhere (a
+# sub-path such as https://example.org/news works too). Nothing is derived
+# from it here: feeds (FEED_DOMAIN), canonical links, JSON-LD, sitemaps
+# (PUBLIC_SITEURL), share links (SHARE_SITEURL) and redirects.map follow
+# whatever SITEURL the build ends up with (newsroom/settings.py).
+SITEURL = os.environ.get("SITEURL", LIVE_SITEURL).rstrip("/")  # noqa: F405
 RELATIVE_URLS = False
 # Drafts and stories scheduled for later are not written at all.
 SHOW_UNPUBLISHED = False
-# Share links carry the address the site is published at.
-SHARE_SITEURL = SITEURL
 
 # --- Feeds ----------------------------------------------------------------
-FEED_DOMAIN = SITEURL
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/section/{slug}.atom.xml"

@@ -155,14 +155,12 @@ def _publish_target(target, command):
 
 
 def _publish_settings():
-    from pelican.settings import read_settings
-
-    settings = read_settings(str(PUBLISH_SETTINGS))
+    settings = _resolved_publish_settings()
     return {
-        "site_url": settings.get("SITEURL") or "",
-        "keep": int(settings.get("PUBLISH_KEEP_RELEASES") or 5),
-        "theme_dir": settings.get("THEME_STATIC_DIR") or "theme",
-        "photo_dir": settings.get("PHOTO_OUTPUT_DIR") or "images/renditions",
+        "site_url": settings["SITEURL"],
+        "keep": int(settings["PUBLISH_KEEP_RELEASES"]),
+        "theme_dir": settings["THEME_STATIC_DIR"],
+        "photo_dir": settings["PHOTO_OUTPUT_DIR"],
     }
 
 
@@ -177,13 +175,14 @@ def _publish_settings():
 )
 def new(c, headline, section=None, author=None):
     """Start a draft story: content/articles/YYYY-MM-DD-<slug>.md with its metadata."""
-    from newsroom.new_story import EXIT_REFUSED, NewStoryError, new_story, shown
+    from newsroom.new_story import EXIT_REFUSED, NewStoryError, new_story
+    from newsroom.problems import shown_path
 
     try:
         path = new_story(ROOT, headline, section, author)
     except NewStoryError as error:
         raise Exit(f"new: {error}", code=EXIT_REFUSED) from None
-    print(shown(ROOT, path))
+    print(shown_path(None, path, project_root=ROOT))
 
 
 @task(help={"reports": "folder to keep the full Lighthouse JSON reports in"})
@@ -197,7 +196,14 @@ def audit(c, reports=None):
         raise Exit(code=result.exited)
 
 
-def _setting(name):
+def _resolved_publish_settings():
+    """publishconf.py with every default and derived value (newsroom/settings.py)."""
     from pelican.settings import read_settings
 
-    return read_settings(str(PUBLISH_SETTINGS)).get(name)
+    from newsroom.settings import resolve
+
+    return resolve(read_settings(str(PUBLISH_SETTINGS)))
+
+
+def _setting(name):
+    return _resolved_publish_settings()[name]

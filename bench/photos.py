@@ -4,7 +4,7 @@
 
 1. Draws N photo-like stand-ins, 2400x1600 (kept in bench/out/sources).
 2. Cold: encodes every rendition the site makes for a body photo (widths x
-   formats from pelicanconf.py) into an empty cache, on 1 core, then on all
+   formats: the site's settings) into an empty cache, on 1 core, then on all
    cores, and prints photos per second.
 3. Warm: runs again on the filled cache and prints how many it encoded.
 4. Prints the lead photo's bytes at 800 px wide in each format next to a
@@ -35,13 +35,16 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 import pelicanconf  # noqa: E402
+from newsroom.settings import resolve  # noqa: E402
 from plugins.photos.metadata import PhotoText, read_source  # noqa: E402
 from plugins.photos.model import plan_photo  # noqa: E402
 from plugins.photos.renditions import Job, run_jobs, source_digest  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 LEAD = ROOT / "content" / "images" / "un-security-council-kenya-haiti-collage.jpg"
-SETTINGS = {name: getattr(pelicanconf, name) for name in dir(pelicanconf) if name.isupper()}
+# The site's settings with every default (the PHOTO_* ones live in newsroom/settings.py).
+SETTINGS = resolve({name: getattr(pelicanconf, name) for name in dir(pelicanconf)
+                    if name.isupper()})
 
 
 def standin_module():

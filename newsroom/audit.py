@@ -76,12 +76,13 @@ def ensure_lighthouse() -> Path:
 
 
 def build_published(output: Path, site_url: str) -> None:
-    env = {**os.environ, "SITEURL": site_url}
+    # -e SITEURL reaches every absolute URL (newsroom/settings.py derives the rest).
     command = [
         sys.executable, "-m", "newsroom.build",
         "-s", str(PROJECT_ROOT / "publishconf.py"), "-o", str(output),
+        "-e", f"SITEURL={site_url}",
     ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise AuditFailed(f"build failed:\n{result.stderr.strip()}")
 

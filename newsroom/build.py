@@ -51,7 +51,7 @@ import traceback
 from pathlib import Path
 
 from newsroom.clock import InvalidSourceDateEpoch, build_time
-from newsroom.problems import ProblemCollector
+from newsroom.problems import ProblemCollector, shown_path
 from newsroom.precompress import precompress
 from newsroom.publish import make_readable, ordinary_modes
 from newsroom.search_index import sort_filter_values
@@ -415,18 +415,17 @@ def _storage_hint(problems: list[str], output: Path) -> list[str]:
 
 
 def _shown(path) -> str:
-    path = os.path.abspath(os.fsdecode(path))
-    relative = os.path.relpath(path, PROJECT_ROOT)
-    return path if relative.startswith("..") else relative
+    """A file named in a settings error: relative to the project, else absolute."""
+    return shown_path(None, os.path.abspath(os.fsdecode(path)), project_root=PROJECT_ROOT)
 
 
 def _settings_problem(settings_path: Path, error: Exception) -> str | None:
     """A clear line for an exception raised while importing the settings file."""
-    frames = traceback.extract_tb(error.__traceback__)
-    if not any(frame.name in ("load_source", "get_settings_from_file")
-               and frame.filename.endswith(os.path.join("pelican", "settings.py"))
-               for frame in frames):
+    from newsroom.compat.pelican import raised_by_settings_file
+
+    if not raised_by_settings_file(error):
         return None  # not the import: let the caller decide
+    frames = traceback.extract_tb(error.__traceback__)
     if isinstance(error, SyntaxError) and error.filename:
         what = f"{type(error).__name__}: {error.msg}"
         where = f"{_shown(error.filename)}, line {error.lineno}"
@@ -538,13 +537,13 @@ def finish_site(site: Path, settings: dict) -> list[str]:
     (newsroom/site_files.py). ``PRECOMPRESS``: ``.gz`` and ``.br`` beside every
     text file over 1 KB (newsroom/precompress.py), the list included.
     """
-    if settings.get("FINGERPRINT_ASSETS"):
+    if settings["FINGERPRINT_ASSETS"]:  # resolved settings (newsroom/settings.py)
         fingerprints = settings.get("ASSET_FINGERPRINTS") or {}
         hashed = [published for plain, published in fingerprints.items() if published != plain]
         write_immutable_list(site, immutable_files(
-            site, hashed, theme_dir=settings.get("THEME_STATIC_DIR") or "theme",
-            photo_dir=settings.get("PHOTO_OUTPUT_DIR") or "images/renditions"))
-    if settings.get("PRECOMPRESS"):
+            site, hashed, theme_dir=settings["THEME_STATIC_DIR"],
+            photo_dir=settings["PHOTO_OUTPUT_DIR"]))
+    if settings["PRECOMPRESS"]:
         try:
             import brotli  # noqa: F401
         except ImportError:

@@ -8,9 +8,12 @@ Built on the `livereload` package (a small Tornado server) with two changes:
   built files;
 * requests whose path tries to leave the output folder, in raw or encoded
   form, are refused with 400 before Tornado looks at the disk (Tornado
-  refuses them too, with 403; two checks cost nothing).
+  refuses them too, with 403; two checks cost nothing);
+* changes are seen by ``newsroom.watch`` (watchfiles) rather than by
+  livereload's own polling of every watched file.
 
-It binds to 127.0.0.1 unless told otherwise.
+It binds to 127.0.0.1 unless told otherwise. What this leans on inside
+livereload is in ``newsroom.compat.livereload``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from livereload import Server
-from livereload.handlers import (
-    ForceReloadHandler,
-    LiveReloadHandler,
-    LiveReloadJSHandler,
-    StaticFileHandler,
-)
+from livereload.handlers import StaticFileHandler
 from tornado import web
 
+from newsroom.compat.livereload import AppServer, WatchfilesWatcher
 from newsroom.server import DEFAULT_HOST, DEFAULT_PORT, is_hostile_path
 
 
@@ -65,22 +63,14 @@ class ReloadScriptLink(web.OutputTransform):
         return status_code, headers, chunk
 
 
-class PreviewServer(Server):
+class PreviewServer(AppServer):
     """livereload's Server with our file handler and a CSP-friendly script tag."""
 
-    def application(self, port, host, liveport=None, debug=None, live_css=True):
-        LiveReloadHandler.watcher = self.watcher
-        LiveReloadHandler.live_css = live_css
-        app = web.Application(
-            handlers=[
-                (r"/livereload", LiveReloadHandler),
-                (r"/forcereload", ForceReloadHandler),
-                (r"/livereload.js", LiveReloadJSHandler),
-                (r"/(.*)", SiteFileHandler, {"path": self.root, "default_filename": "index.html"}),
-            ],
-            transforms=[ReloadScriptLink],
-        )
-        app.listen(port, address=host)
+    def site_handlers(self) -> list:
+        return [(r"/(.*)", SiteFileHandler, {"path": self.root, "default_filename": "index.html"})]
+
+    def site_transforms(self) -> list:
+        return [ReloadScriptLink]
 
 
 def run_livereload(
@@ -90,7 +80,7 @@ def run_livereload(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
 ) -> None:
-    server = PreviewServer()
+    server = PreviewServer(watcher=WatchfilesWatcher())
     for path in watched:
         server.watch(str(path), rebuild, delay=0.5)
     print(f"Live preview at http://{host}:{port}/ (Ctrl+C to stop)")
@@ -98,13 +88,17 @@ def run_livereload(
 
 
 def main(argv=None) -> int:
-    """Serve ROOT with live reload but no rebuilds (used by the tests)."""
+    """Serve ROOT with live reload but no rebuilds (used by the tests).
+
+    Browsers reload when a file in ROOT changes.
+    """
     parser = argparse.ArgumentParser(prog="python -m newsroom.livereload")
     parser.add_argument("root")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
-    run_livereload(Path(args.root), [], lambda: None, args.host, args.port)
+    root = Path(args.root)
+    run_livereload(root, [root], lambda: None, args.host, args.port)
     return 0
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from newsroom.clock import InvalidSourceDateEpoch, build_time
+from newsroom.problems import shown_path
 
-DEFAULT_SLUG_MAX_LENGTH = 80
 EXIT_REFUSED = 2
 
 
@@ -38,10 +38,12 @@ class NewStoryError(Exception):
 
 
 def load_settings(root: Path) -> dict:
-    """The development settings (pelicanconf.py) of the project at ``root``."""
+    """The development settings (pelicanconf.py) of the project at ``root``, resolved."""
     from pelican.settings import read_settings
 
-    return read_settings(str(Path(root) / "pelicanconf.py"))
+    from newsroom.settings import resolve
+
+    return resolve(read_settings(str(Path(root) / "pelicanconf.py")))
 
 
 def one_line(text: str, what: str) -> str:
@@ -79,13 +81,13 @@ def slug_for(headline: str, settings: dict) -> str:
     # A Slug line may hold only lowercase letters, digits and single hyphens
     # (content_checks); slugify keeps "_" and a leading or trailing "-".
     slug = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
-    limit = int(settings.get("SLUG_MAX_LENGTH") or DEFAULT_SLUG_MAX_LENGTH)
+    limit = int(settings["SLUG_MAX_LENGTH"])
     return cut_slug(slug, limit)
 
 
 def section_name(section: str | None, settings: dict) -> str:
     """The section as SECTIONS spells it (a list of names, or a dict name -> description)."""
-    names = list(settings.get("SECTIONS") or ())
+    names = list(settings["SECTIONS"] or ())
     given = " ".join(str(section or "").split())
     match = next((name for name in names if name.casefold() == given.casefold()), None)
     if match is None:
@@ -133,14 +135,7 @@ def new_story(root: Path, headline: str, section: str | None, author: str | None
         with open(path, "x", encoding="utf-8", newline="\n") as out:
             out.write(story_text(headline, when, section, slug, author))
     except FileExistsError:
-        raise NewStoryError(f"{shown(root, path)} already exists; open it to go on writing, "
+        raise NewStoryError(f"{shown_path(None, path, project_root=root)} already exists; "
+                            "open it to go on writing, "
                             "or give the new story a different headline") from None
     return path
-
-
-def shown(root: Path, path: Path) -> str:
-    """``content/articles/x.md``: relative to the project when inside it."""
-    try:
-        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -37,15 +37,8 @@ class ProblemCollector(logging.Handler):
     # --- paths -------------------------------------------------------------
 
     def shown(self, path: str) -> str:
-        """A path as editors know it: content/articles/x.md."""
-        path = str(path)
-        if self.content_root and os.path.isabs(path):
-            relative = os.path.relpath(path, self.content_root)
-            if not relative.startswith(".."):
-                return str(PurePosixPath(os.path.basename(self.content_root), relative))
-        if self.content_root and not os.path.isabs(path):
-            return str(PurePosixPath(os.path.basename(self.content_root), path))
-        return path
+        """A path as editors know it: content/articles/x.md (``shown_path``)."""
+        return shown_path(self.content_root, path) if self.content_root else str(path)
 
     def _relative_paths(self, message: str) -> str:
         # The machine's folders mean nothing to an editor and must not leak
@@ -61,41 +54,45 @@ class ProblemCollector(logging.Handler):
         return any(_source_path(value) in self.covered for value in values)
 
     def _translate(self, template: str, args: tuple, message: str, error) -> str | None:
-        if template == "Could not process %s" and args:
+        # Which Pelican message this is: its templates are in newsroom/compat/pelican.py.
+        from newsroom.compat.pelican import message_kind
+
+        kind = message_kind(template)
+        if kind == "unreadable" and args:
             if self._is_covered(args[0]):
                 return None
             detail = f" ({type(error).__name__}: {error})" if error else ""
             return (f"{self.shown(args[0])}: could not be read{detail}; "
                     "check the metadata block at the top of the file")
-        if template.startswith("Skipping %s: could not find information about") and args:
+        if kind == "missing_field" and args:
             source = _source_path(args[0])
             if self._is_covered(source):
                 return None
             field = str(args[1]).capitalize()
             return (f'{self.shown(source)}: no {field}; add a line "{field}: ..." '
                     "to the metadata block at the top of the file")
-        if template.startswith("Skipping %s: file %r would be written outside") and args:
+        if kind == "outside_output" and args:
             source = _source_path(args[0])
             return None if self._is_covered(source) else (
                 f"{self.shown(source)}: its URL {args[1]!r} leaves the site; "
                 'give it a "Slug:" of lowercase letters, digits and hyphens')
-        if template.startswith("Unable to generate valid slug") and len(args) > 1:
+        if kind == "no_slug" and len(args) > 1:
             return None if self._is_covered(f"{args[0]}:{args[1]}") else (
                 f'{args[0]} "{args[1]}" has no letters or digits to make its page URL '
                 "from; reword it where it is used")
-        if template.startswith("Unable to find '%s'") and args:
+        if kind == "missing_link" and args:
             if self._is_covered(args[0]):
                 return None
             return (f"a link to '{args[0]}' points to a file that does not exist "
                     "in content/; fix the link's path")
-        if template.startswith("Cannot get modification stamp") and args:
+        if kind == "missing_file" and args:
             return None if self._is_covered(args[0]) else (
                 f"{self.shown(args[0])} does not exist; fix the link that names it")
-        if template.startswith("Duplicate definition of") and len(args) > 1:
+        if kind == "duplicate_field" and len(args) > 1:
             # The story reader reports a repeated field with both line numbers.
             return None if self._is_covered(args[1]) else (
                 f"{self.shown(args[1])}: {str(args[0]).capitalize()} is given twice; keep one")
-        if template.startswith("There are %s") and "items" in template:
+        if kind in ("duplicate_items", "duplicate_originals"):
             sources = [a for a in args if isinstance(a, str) and os.path.isabs(a)]
             if self._is_covered(*sources):
                 return None
@@ -162,15 +159,31 @@ _reported_files: set[str] = set()
 _once: set[tuple] = set()
 
 
-def shown_path(content_root: str, path) -> str:
+def shown_path(content_root: str | None, path, *, project_root=None) -> str:
     """``content/articles/x.md``: a path as editors know it, whatever the checkout.
 
-    Paths outside the content folder are shown relative to its parent (the
-    project), and never as this machine's absolute path.
+    The one way every message shows a path. It is shown relative to the
+    project: the content folder's parent, or ``project_root`` when given.
+    A relative ``path`` is taken as relative to the content folder.
+
+    Outside the project, a content path (a link, a photo) is shown relative
+    to it ("../x"), never as this machine's absolute path. With
+    ``project_root`` (``content_root`` may then be None) the path is one a
+    developer named (a settings file, the theme, a new story's file) and is
+    shown as given when it lies outside the project; symbolic links are
+    resolved before comparing.
     """
-    content_root = os.path.abspath(str(content_root))
-    path = os.path.abspath(os.path.join(content_root, str(path)))
-    relative = os.path.relpath(path, os.path.dirname(content_root))
+    if project_root is not None:
+        given = str(path)
+        base = os.path.realpath(str(project_root))
+        real = os.path.realpath(os.path.join(str(content_root or base), given))
+        if os.path.commonpath([base, real]) != base:
+            return given
+        relative = os.path.relpath(real, base)
+    else:
+        content_root = os.path.abspath(str(content_root))
+        path = os.path.abspath(os.path.join(content_root, str(path)))
+        relative = os.path.relpath(path, os.path.dirname(content_root))
     return PurePosixPath(*PurePosixPath(relative.replace(os.sep, "/")).parts).as_posix()
 
 

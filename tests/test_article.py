@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from conftest import ARTICLE_URL, FIXTURES
+from helpers.building import ARTICLE_URL, FIXTURES
 
 SOURCE = (FIXTURES / "seed_article.txt").read_text(encoding="utf-8").splitlines()
 HEADLINE = SOURCE[0]

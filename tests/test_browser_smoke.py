@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ARTICLE_URL
+from helpers.building import ARTICLE_URL
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from conftest import ROOT, copy_content, run_build
-from escape_checks import (
+from helpers.building import ROOT, copy_content, run_build
+from helpers.escaping import (
     check_html_page,
     check_json_ld,
     check_xml_files,

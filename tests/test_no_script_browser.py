@@ -45,8 +45,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
 
-from conftest import ROOT, copy_content, run_build
-from escape_checks import normalise
+from helpers.building import ROOT, copy_content, run_build
+from helpers.escaping import normalise
 
 pytestmark = pytest.mark.browser
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from conftest import ROOT, run_build
-from escape_checks import check_html_page, check_json_ld, check_xml_files, html_files, normalise
+from helpers.building import ROOT, run_build
+from helpers.escaping import check_html_page, check_json_ld, check_xml_files, html_files, normalise
 
 HOSTILE = [
     "<script>alert(1)</script>", "</script>", "<!--", "-->", "&", "&amp;", "&lt;", "&#x3c;",

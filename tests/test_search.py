@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 
-from conftest import ARTICLE_URL
+from helpers.building import ARTICLE_URL
 
 
 def resolve(page_url: str, href: str) -> str:

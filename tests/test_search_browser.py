@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ARTICLE_URL, ROOT, copy_content, run_build
+from helpers.building import ARTICLE_URL, ROOT, copy_content, run_build
 
 pytestmark = pytest.mark.browser
 

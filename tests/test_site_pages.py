@@ -6,7 +6,7 @@ import posixpath
 
 import pytest
 
-from conftest import ARTICLE_URL
+from helpers.building import ARTICLE_URL
 
 
 def links_to(site, page_url: str, target: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ARTICLE_URL
+from helpers.building import ARTICLE_URL
 
 MARKUP_SIGNS = ("<span", "class=\"caps\"", "class=\"amp\"", "&lt;span", "&amp;amp;", "&#8217;", "&nbsp;")
 

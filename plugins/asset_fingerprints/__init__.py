@@ -51,7 +51,7 @@ from pathlib import Path
 from jinja2 import pass_context
 from pelican import signals
 
-from newsroom.problems import report_problem
+from newsroom.problems import report_problem, shown_path
 
 FINGERPRINTED_SUFFIXES = (".css", ".js")
 FINGERPRINT_DIGITS = 10
@@ -158,7 +158,7 @@ def prepare(pelican_object) -> None:
     sources = theme_static_files(settings, pelican_object.theme)
     mapping = {path: path for path in sources}
     settings["_ASSET_FINGERPRINT_FILES"] = {}
-    if settings.get("FINGERPRINT_ASSETS"):
+    if settings["FINGERPRINT_ASSETS"]:
         try:
             hashed = fingerprint({path: source.read_bytes() for path, source in sources.items()
                                   if path.endswith(FINGERPRINTED_SUFFIXES)})
@@ -178,7 +178,8 @@ def prepare(pelican_object) -> None:
 
 
 def _theme_shown(theme: str) -> str:
-    return os.path.relpath(theme) if not os.path.relpath(theme).startswith("..") else theme
+    """The theme folder relative to where the build runs (the project), else as given."""
+    return shown_path(None, theme, project_root=os.getcwd())
 
 
 _unknown_reported: set[str] = set()

@@ -14,10 +14,11 @@ is rendered: the build fails anyway, and rendering broken content only adds
 follow-up errors (a feed cannot hold a control character, two pages cannot
 share a file) that would hide the real ones.
 
-Each problem is logged once with ``logger.error`` as
-``content/articles/x.md:LINE: what is wrong; how to fix it``. The record's
-``problem_paths`` extra names the files involved, so the build driver
-(newsroom/problems.py) drops Pelican's own vaguer messages about them.
+Each problem is reported once through the problems API
+(``newsroom.problems.report_problem``) as
+``content/articles/x.md:LINE: what is wrong; how to fix it``, naming the
+files involved, so the build driver drops Pelican's own vaguer messages
+about them.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from pathlib import Path
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from newsroom.problems import control_character_key, forget_problems, problems_reported
+from newsroom.compat.pelican import skip_output
+from newsroom.problems import (control_character_key, forget_problems, problems_reported,
+                               shown_path)
 
 from . import links, static_files
 from .outputs import cap_long_slug, check_output_paths, check_site_links
 from .reader import replace_markdown_reader
-from .report import report, shown
+from .report import report
 from .sections import check_sections_setting
 from .source_file import NotUtf8, decode, forbidden_characters
 from .urls import check_unique_urls
@@ -41,7 +44,7 @@ from .urls import check_unique_urls
 
 def check_source(path: str, content_root: str) -> None:
     """Byte-level checks, before Pelican reads the file; the rest is in ``reader``."""
-    where = shown(content_root, path)
+    where = shown_path(content_root, path)
     paths = (path, os.path.relpath(path, content_root))
     try:
         text = decode(Path(path).read_bytes())
@@ -87,18 +90,13 @@ def check_pages(generator) -> None:
     _check_sources(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
 
 
-def _no_output(writer) -> None:
-    return None
-
-
 def check_contents(generators) -> None:
     """Last check before output; then render only if nothing was reported."""
     check_unique_urls(generators, links.parsed_sources)
     check_output_paths(generators)
     check_site_links(generators)
     if problems_reported():
-        for generator in generators:
-            generator.generate_output = _no_output
+        skip_output(generators)
 
 
 def forget_previous_build(pelican) -> None:

@@ -94,7 +94,7 @@ def check_updates(fields, metadata: dict, where: str, settings, covers) -> None:
                f'Modified "{modified[1]}" is earlier than Date "{date[1]}" (line {date[0]}); '
                "an update comes after publication: fix the date or remove the Modified line",
                *covers)
-    entry = fields.get(FIELD) if FIELD in (settings.get("STORY_METADATA") or ()) else None
+    entry = fields.get(FIELD) if FIELD in settings["STORY_METADATA"] else None
     corrections: list[Correction] = []
     for line, value in zip(entry.lines, entry.values) if entry else ():
         when, bar, text = value.partition("|")

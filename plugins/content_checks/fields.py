@@ -42,7 +42,7 @@ def check_fields(source: SourceFile, where: str, kind: str, settings, paths) -> 
         line = title.line if title else 1
         report(where, line, 'no Title; start the file with a line "Title: The headline"', *paths)
     slug = source.fields.get("slug")
-    limit = settings.get("SLUG_MAX_LENGTH") or 80
+    limit = settings["SLUG_MAX_LENGTH"]
     if slug and not SLUG.match(slug.value):
         report(where, slug.line,
                f'Slug "{slug.value}" may only contain lowercase letters, digits and '
@@ -69,7 +69,7 @@ def _check_dates(source: SourceFile, where: str, kind: str, paths) -> None:
 
 
 def _check_section(source: SourceFile, where: str, settings, paths) -> None:
-    sections = settings.get("SECTIONS") or []
+    sections = settings["SECTIONS"]
     category = source.fields.get("category")
     if sections and category and category.value not in sections:
         report(where, category.line,
@@ -83,7 +83,7 @@ def _check_names(source: SourceFile, where: str, settings, paths) -> None:
         field = source.fields.get(name)
         if not field:
             continue
-        limit = settings.get("SLUG_MAX_LENGTH") or 80
+        limit = settings["SLUG_MAX_LENGTH"]
         for value in ensure_metadata_list(field.value):
             slug = wrapper(value, settings).slug if value else "-"
             if not slug:

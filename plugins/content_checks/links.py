@@ -22,10 +22,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from newsroom.content_paths import inside_content
+from newsroom.problems import shown_path
 
 from .html_rules import Finding, target_kind
 from .images import image_problem, is_image_name
-from .report import report, shown
+from .report import report
 from .source_file import Link, SourceFile
 
 # What a metadata photo (Image:, Photo:) may be besides {static}/...: a path,
@@ -78,7 +79,7 @@ def _check_file(link: Link, where: str, content_root: str, source_path: str, pat
         return
     if not os.path.isfile(target):
         report(where, link.line,
-               f'"{link.written}" points to {shown(content_root, target)}, '
+               f'"{link.written}" points to {shown_path(content_root, target)}, '
                "which does not exist; fix the path or add the file", *covered,
                broken_file=target)
         return
@@ -88,7 +89,7 @@ def _check_file(link: Link, where: str, content_root: str, source_path: str, pat
         problem = image_verdicts[target]
         if problem:
             report(where, link.line,
-                   f'image "{link.written}": {shown(content_root, target)} {problem}',
+                   f'image "{link.written}": {shown_path(content_root, target)} {problem}',
                    *covered, broken_file=target)
 
 

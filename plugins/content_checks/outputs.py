@@ -27,16 +27,14 @@ from urllib.parse import unquote
 
 from pelican.generators import ArticlesGenerator, StaticGenerator
 
+from newsroom.problems import shown_path
+
 from .links import parsed_sources as _parsed, site_links
-from .report import report, shown
+from .report import report
 from .urls import _CONTENT_LISTS, _url_field
 
-DEFAULT_SLUG_MAX_LENGTH = 80
-
-
 def cap_long_slug(content) -> None:
-    settings = getattr(content, "settings", {})
-    limit = settings.get("SLUG_MAX_LENGTH", DEFAULT_SLUG_MAX_LENGTH)
+    limit = content.settings["SLUG_MAX_LENGTH"]
     slug = getattr(content, "slug", None)
     if not slug or "slug" in content.metadata or len(slug) <= limit:
         return
@@ -49,7 +47,7 @@ def cap_long_slug(content) -> None:
 def _reserved_folders(settings) -> dict[str, str]:
     folders = {
         settings.get("THEME_STATIC_DIR") or "theme": "the theme's own files",
-        settings.get("PHOTO_OUTPUT_DIR") or "images/renditions": "the photo renditions",
+        settings["PHOTO_OUTPUT_DIR"]: "the photo renditions",
         "pagefind": "the search index's files",
     }
     for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS", "CATEGORY_FEED_ATOM", "TAG_FEED_ATOM"):
@@ -103,7 +101,7 @@ def planned_outputs(generators, redirects: bool = True) -> dict[str, str]:
                         f"the {period.lower()} archive")
         elif isinstance(generator, StaticGenerator):
             for static in generator.staticfiles:
-                add(static.save_as, shown(settings["PATH"], static.source_path))
+                add(static.save_as, shown_path(settings["PATH"], static.source_path))
     if redirects:
         for path, (owner, _page) in redirect_outputs(generators).items():
             add(path, owner)
@@ -126,7 +124,7 @@ def redirect_outputs(generators) -> dict[str, tuple[str, object]]:
     content_root = os.path.abspath(generators[0].settings["PATH"])
     claims: dict[str, tuple[str, object]] = {}
     for page in _redirect_pages(generators):
-        where = shown(content_root, page.source_path)
+        where = shown_path(content_root, page.source_path)
         owner = f'the redirect on {where}:{page.line} (Redirect_from "{page.old_path}")'
         claims.setdefault(str(PurePosixPath(page.save_as)), (owner, page))
     return claims
@@ -147,7 +145,7 @@ def _check_redirect_paths(generators, reserved: dict[str, str]) -> None:
                 stories.setdefault(str(PurePosixPath(content.save_as)), content)
     claimed: dict[str, object] = {}
     for page in _redirect_pages(generators):
-        where = shown(content_root, page.source_path)
+        where = shown_path(content_root, page.source_path)
         path = PurePosixPath(page.save_as)
         label = f'Redirect_from "{page.old_path}" writes the file {path}'
         first = claimed.setdefault(str(path), page)
@@ -158,7 +156,7 @@ def _check_redirect_paths(generators, reserved: dict[str, str]) -> None:
             if first.source_path == page.source_path:
                 problem = f"{label}, as line {first.line} already does; keep one of the two lines"
             else:
-                problem = (f"{label}, which {shown(content_root, first.source_path)}:"
+                problem = (f"{label}, which {shown_path(content_root, first.source_path)}:"
                            f'{first.line} (Redirect_from "{first.old_path}") also claims; an old '
                            "address can lead to one story only: remove one of the two lines")
         elif folder:
@@ -171,7 +169,7 @@ def _check_redirect_paths(generators, reserved: dict[str, str]) -> None:
                        "of this site, not an old address; remove this line")
         elif parent:
             owner = (planned.get(parent)
-                     or shown(content_root, stories[parent].source_path))
+                     or shown_path(content_root, stories[parent].source_path))
             problem = (f"{label}, inside {parent}, which {owner} writes as a file; "
                        "remove this line")
         else:
@@ -195,7 +193,7 @@ def _check_static_paths(generators, reserved: dict[str, str]) -> None:
             folder = next((f for f in reserved if _inside(path, f)), None)
             if folder:
                 source = os.path.join(content_root, static.source_path)
-                report(shown(content_root, source), None,
+                report(shown_path(content_root, source), None,
                        f"would be published as {static.save_as}, inside {folder}/, where "
                        f"{reserved[folder]} are published; move it to another folder", source)
 
@@ -214,7 +212,7 @@ def check_output_paths(generators) -> None:
             save_as = getattr(content, "save_as", "") or ""
             if not content.slug and "save_as" not in content.metadata:
                 continue  # an empty URL is reported by check_unique_urls
-            where = shown(content_root, content.source_path)
+            where = shown_path(content_root, content.source_path)
             field, line = _url_field(content, _parsed)
             if "save_as" in content.metadata:
                 field, line = f'Save_as "{save_as}"', _field_line(content, "save_as", line)
@@ -277,7 +275,7 @@ def check_site_links(generators) -> None:
     content_root = os.path.abspath(settings["PATH"])
     files = _site_files(generators)
     for source_path, found in sorted(site_links.items()):
-        where = shown(content_root, source_path)
+        where = shown_path(content_root, source_path)
         for line, target in found:
             path = unquote(target.split("#", 1)[0].split("?", 1)[0]).lstrip("/")
             candidates = {path, f"{path.rstrip('/')}/index.html".lstrip("/")}

@@ -5,7 +5,8 @@ Replaces Pelican's Markdown reader (``readers_init``). On top of it:
 * raw HTML in bodies and summaries is text (``NoRawHtml``) and the plain
   text metadata fields (``PLAIN_TEXT_METADATA``: Title, photo alt text and
   caption) are HTML-escaped before typogrify, so ``<script>`` in a headline
-  reaches the page as text;
+  reaches the page as text (``escape_plain_metadata``; the contract with the
+  plugins that read them is in newsroom/plain_metadata.py);
 * the conversion has a time limit (``MARKDOWN_TIME_LIMIT`` seconds): a story
   that would make Markdown run for minutes is reported by name;
 * metadata keys are an allow-list (``STORY_METADATA``): a key that steers
@@ -32,15 +33,15 @@ import os
 import signal
 import threading
 from contextlib import contextmanager
-from html import escape
 from pathlib import PurePosixPath
 
 from markdown import Markdown
 from markdown.extensions import Extension
-from pelican.readers import _DISCARD as DISCARD  # Pelican's "drop this field"
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+from newsroom.compat.pelican import DISCARD, parse_markdown_metadata
+from newsroom.plain_metadata import escape_plain_metadata
 from newsroom.problems import shown_path
 
 from . import links
@@ -51,14 +52,13 @@ from .metadata_lines import MetadataLinesExtension
 from .report import report
 from .source_file import Field, SourceFile
 
-DEFAULT_PLAIN_TEXT_METADATA = ("title", "image_alt", "image_caption")
 # Keys Pelican acts on to decide where and how a file is written.
 STEERING_KEYS = {"save_as", "url", "template", "lang", "translation", "path",
                  "reader", "slugify_source", "override_save_as", "override_url"}
 STATUSES = ("published", "draft", "hidden")
 # Writer profiles (content/authors/, plugins/writer_profiles) have keys of
-# their own; a story's key written in a profile suggests the profile's.
-DEFAULT_WRITER_METADATA = ("name", "role", "photo", "photo_alt")
+# their own (WRITER_METADATA); a story's key written in a profile suggests
+# the profile's.
 WRITER_KEY_HINTS = {"title": "name", "author": "name", "image": "photo",
                     "image_alt": "photo_alt", "alt": "photo_alt", "job_title": "role",
                     "jobtitle": "role", "position": "role"}
@@ -98,7 +98,7 @@ def time_limit(seconds: float | None):
 def story_kind(settings, relative: str) -> str:
     """"article", "page" or "writer" (a profile in ``WRITER_PROFILE_PATHS``)."""
     path = PurePosixPath(relative.replace(os.sep, "/"))
-    for folder in settings.get("WRITER_PROFILE_PATHS") or ():
+    for folder in settings["WRITER_PROFILE_PATHS"]:
         if path.is_relative_to(folder):
             return "writer"
     for folder in settings.get("PAGE_PATHS") or ():
@@ -118,9 +118,9 @@ class StoryReader(MarkdownReader):
                 extensions.append(extension())
 
     def process_metadata(self, name, value):
-        plain_fields = self.settings.get("PLAIN_TEXT_METADATA", DEFAULT_PLAIN_TEXT_METADATA)
+        plain_fields = self.settings["PLAIN_TEXT_METADATA"]
         if name in plain_fields and isinstance(value, str):
-            value = escape(value, quote=False)
+            value = escape_plain_metadata(value)
         try:
             return super().process_metadata(name, value)
         except (ValueError, TypeError, OverflowError):
@@ -133,22 +133,23 @@ class StoryReader(MarkdownReader):
         content_root = os.path.abspath(settings["PATH"])
         where = shown_path(content_root, source_path)
         covers = (source_path, os.path.relpath(source_path, content_root))
-        self._source_path = source_path
-        self._md = Markdown(**settings["MARKDOWN"])
-        self._md.story_source_path = source_path
+        self.story_path = source_path
+        md = Markdown(**settings["MARKDOWN"])
+        md.story_source_path = source_path
         with pelican_open(source_path) as text:
             try:
-                with time_limit(settings.get("MARKDOWN_TIME_LIMIT")):
-                    content = self._md.convert(text)
-                    check_stashed_html(self._md)
-                    metadata = self._parse_metadata(getattr(self._md, "Meta", {}))
+                with time_limit(settings["MARKDOWN_TIME_LIMIT"]):
+                    content = md.convert(text)
+                    check_stashed_html(md)
+                    metadata = parse_markdown_metadata(self, md, source_path,
+                                                       getattr(md, "Meta", {}))
             except MarkdownTooSlow:
                 report(where, None,
                        f"Markdown needs more than {settings['MARKDOWN_TIME_LIMIT']} s to "
                        "read this story (thousands of unclosed [ or ![ or * ?); look for "
                        "text pasted from another program and clean it up", *covers)
                 raise
-        fields = self._md.story_fields or {}
+        fields = md.story_fields or {}
         source = SourceFile(
             fields={key: Field(entry.line, entry.values[0]) for key, entry in fields.items()},
             is_blank=not text.strip(),
@@ -161,7 +162,7 @@ class StoryReader(MarkdownReader):
         check_fields(source, where, kind, settings, covers)
         check_updates(fields, metadata, where, settings, covers)
         content = links.check_targets(
-            getattr(self._md, "story_findings", []), text, source, where, content_root,
+            getattr(md, "story_findings", []), text, source, where, content_root,
             source_path, covers, content,
             lead_photo_field="photo" if kind == "writer" else "image")
         return content, metadata
@@ -169,10 +170,9 @@ class StoryReader(MarkdownReader):
     def _check_keys(self, fields, metadata, where, covers, kind="article") -> None:
         settings = self.settings
         writer = kind == "writer"
-        known = set((settings.get("WRITER_METADATA") or DEFAULT_WRITER_METADATA) if writer
-                    else settings.get("STORY_METADATA") or ())
-        relative = PurePosixPath(os.path.relpath(self._source_path, settings["PATH"])).as_posix()
-        allowed = set((settings.get("STEERING_METADATA_ALLOWED") or {}).get(relative, ()))
+        known = set(settings["WRITER_METADATA"] if writer else settings["STORY_METADATA"])
+        relative = PurePosixPath(os.path.relpath(self.story_path, settings["PATH"])).as_posix()
+        allowed = set(settings["STEERING_METADATA_ALLOWED"].get(relative, ()))
         for key, entry in fields.items():
             if key in STEERING_KEYS and key not in allowed:
                 report(where, entry.line,
@@ -190,7 +190,7 @@ class StoryReader(MarkdownReader):
                 report(where, entry.line,
                        f'unknown field "{entry.written}:"; {hint}', *covers)
                 metadata.pop(key, None)
-            elif len(entry.lines) > 1 and key not in (settings.get("REPEATABLE_METADATA") or ()):
+            elif len(entry.lines) > 1 and key not in settings["REPEATABLE_METADATA"]:
                 report(where, entry.lines[1],
                        f'"{entry.written}:" is given twice (first on line {entry.line}); '
                        "keep one", *covers)

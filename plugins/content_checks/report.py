@@ -1,15 +1,12 @@
 """One problem, one log line: ``content/articles/x.md:LINE: what; how to fix``.
 
-Thin wrappers over the problems API in ``newsroom.problems``.
+A thin wrapper over the problems API in ``newsroom.problems`` (paths are
+shown with its ``shown_path``).
 """
 
 from __future__ import annotations
 
-from newsroom.problems import report_problem, shown_path
-
-
-def shown(content_root: str, path: str) -> str:
-    return shown_path(content_root, path)
+from newsroom.problems import report_problem
 
 
 def report(where: str, line: int | None, problem: str, *paths: str,

@@ -16,7 +16,7 @@ FORMS = ('write SECTIONS as a list of names, ["News", "World"], or as a dict of 
 
 
 def check_sections_setting(pelican) -> None:
-    sections = pelican.settings.get("SECTIONS")
+    sections = pelican.settings["SECTIONS"]
     if sections is None:
         return
     if isinstance(sections, dict):

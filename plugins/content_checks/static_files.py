@@ -39,16 +39,8 @@ from pelican.readers import MarkdownReader
 
 from newsroom.content_paths import inside_content, is_within as _is_within
 from newsroom.problems import problem_reported_about, report_problem, shown_path
+from newsroom.settings import DEFAULTS
 
-# What static folders may hold when the settings do not say (pelicanconf.py
-# sets STATIC_FILE_TYPES to the same list): extension -> what it is.
-DEFAULT_STATIC_FILE_TYPES = {
-    "jpg": "JPEG photo", "jpeg": "JPEG photo", "png": "PNG image",
-    "webp": "WebP image", "avif": "AVIF image", "gif": "GIF image",
-    "tif": "TIFF photo", "tiff": "TIFF photo",
-    "pdf": "PDF document", "csv": "table (CSV)", "txt": "plain text",
-    "sidecar.txt": "photo text for the photos plugin (never published)",
-}
 # Photo text beside a photo: read by the photos plugin, never published.
 SIDECAR_SUFFIX = ".sidecar.txt"
 
@@ -118,7 +110,7 @@ def _suffix(name: str, types) -> str | None:
 
 def static_problem(path, allowed=None) -> str | None:
     """None if a static folder may publish ``path``; else why not and what to do."""
-    allowed = DEFAULT_STATIC_FILE_TYPES if allowed is None else allowed
+    allowed = DEFAULTS["STATIC_FILE_TYPES"] if allowed is None else allowed
     name = PurePosixPath(str(path).replace(os.sep, "/")).name
     if name.lower() in _SERVER_CONFIG:
         return ("configures the web server (it can make it run files as programs or "
@@ -297,7 +289,7 @@ def check_tree(pelican) -> None:
     content_root = os.path.abspath(settings["PATH"])
     if not os.path.isdir(content_root):
         return  # Pelican reports a missing content folder
-    allowed = settings.get("STATIC_FILE_TYPES") or DEFAULT_STATIC_FILE_TYPES
+    allowed = settings["STATIC_FILE_TYPES"]
     _report_links(content_root, settings)
     _keep_pelican_away_from_links(content_root, settings)
     _check_static_folders(content_root, settings, allowed)
@@ -323,7 +315,7 @@ def check_static_files(generator) -> None:
     settings = generator.settings
     content_root = os.path.abspath(settings["PATH"])
     output_root = os.path.abspath(generator.output_path)
-    allowed = settings.get("STATIC_FILE_TYPES") or DEFAULT_STATIC_FILE_TYPES
+    allowed = settings["STATIC_FILE_TYPES"]
     kept = []
     for static in generator.staticfiles:
         source = os.path.normpath(os.path.join(content_root, static.source_path))

@@ -6,8 +6,10 @@ import os
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from newsroom.problems import shown_path
+
 from .fields import SLUG
-from .report import report, shown
+from .report import report
 from .source_file import SourceFile
 
 _CONTENT_LISTS = {
@@ -40,7 +42,7 @@ def check_unique_urls(generators, sources: dict[str, SourceFile]) -> None:
             key=lambda c: c.source_path,
         )
         for content in contents:
-            where = shown(content_root, content.source_path)
+            where = shown_path(content_root, content.source_path)
             field, line = _url_field(content, sources)
             slug_line = sources.get(content.source_path)
             slug_line = slug_line.fields.get("slug") if slug_line else None
@@ -59,7 +61,7 @@ def check_unique_urls(generators, sources: dict[str, SourceFile]) -> None:
                 first = registry.setdefault(key, content)
                 if first is not content:
                     report(where, line, f"{field} gives {what}, which "
-                           f"{shown(content_root, first.source_path)} already has; "
+                           f"{shown_path(content_root, first.source_path)} already has; "
                            'give one of them a different "Slug:" line',
                            content.source_path, first.source_path)
                     break

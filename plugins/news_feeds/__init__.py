@@ -24,8 +24,8 @@ import os
 
 from feedgenerator import Enclosure, get_tag_uri
 from pelican import signals
-from pelican.writers import Writer
 
+from newsroom.compat.pelican import FeedWriter
 from newsroom.filters import plain
 from newsroom.site_urls import absolute_url
 
@@ -52,48 +52,48 @@ def lead_image(article, site_url: str, output_path: str) -> dict | None:
     }
 
 
-class NewsFeedWriter(Writer):
+class NewsFeedWriter(FeedWriter):
     """Pelican's Writer with richer feed entries (see the module docstring)."""
 
-    def _create_new_feed(self, feed_type, feed_title, context):
+    def new_feed(self, feed_type, feed_title, context, site_url, feed_url):
         feed_class = NewsRssFeed if feed_type == "rss" else NewsAtomFeed
         title = context["SITENAME"]
         if feed_title:
             title = f"{title}: {plain(feed_title)}"
         return feed_class(
             title=title,
-            link=self.site_url + "/",
-            feed_url=self.feed_url,
-            feed_guid=self.feed_url,
-            description=context.get("SITE_DESCRIPTION", ""),
-            language=context.get("SITE_LANGUAGE") or context.get("DEFAULT_LANG"),
+            link=site_url + "/",
+            feed_url=feed_url,
+            feed_guid=feed_url,
+            description=context["SITE_DESCRIPTION"],
+            language=context["SITE_LANGUAGE"],
             # Atom needs an author for the feed when an entry has none.
-            author_name=context.get("PUBLISHER_NAME") or context["SITENAME"],
-            author_link=self.site_url + "/",
+            author_name=context["PUBLISHER_NAME"],
+            author_link=site_url + "/",
         )
 
-    def _absolute_html(self, item, link: str) -> tuple[str, str]:
+    def _absolute_html(self, item, link: str, site_url: str) -> tuple[str, str]:
         """(summary, body) with absolute URLs; a story sits in many feeds."""
         cache = self.__dict__.setdefault("_absolute_html_cache", {})
         key = (item.source_path, link)
         if key not in cache:
             cache[key] = (
                 absolutize(item.summary, link),
-                absolutize(item.get_content(self.site_url), link),
+                absolutize(item.get_content(site_url), link),
             )
         return cache[key]
 
-    def _add_item_to_the_feed(self, feed, item):
-        link = absolute_url(self.site_url, item.url)
-        summary, body = self._absolute_html(item, link)
-        media = lead_image(item, self.site_url, self.output_path)
+    def add_feed_item(self, feed, item, site_url):
+        link = absolute_url(site_url, item.url)
+        summary, body = self._absolute_html(item, link, site_url)
+        media = lead_image(item, site_url, self.output_path)
         enclosures = None
         if media:
             enclosures = [Enclosure(media["url"], str(media["length"]), media["type"])]
         categories = [item.category.name] if getattr(item, "category", None) else []
         categories += [tag.name for tag in getattr(item, "tags", [])]
         authors = [
-            (author.name, absolute_url(self.site_url, author.url))
+            (author.name, absolute_url(site_url, author.url))
             for author in getattr(item, "authors", [])
         ]
         modified = getattr(item, "modified", None) or item.date

@@ -38,7 +38,10 @@ from PIL import Image, UnidentifiedImageError
 from pelican import signals
 
 from newsroom.characters import forbidden_characters, lines_of
+from newsroom.compat.pelican import (body_html, rewrite_before_links, set_body_html,
+                                     set_summary_html, summary_html)
 from newsroom.content_paths import inside_content
+from newsroom.plain_metadata import unescape_plain_metadata
 from newsroom.problems import (control_character_key, problems_reported, report_problem,
                                shown_path)
 
@@ -46,12 +49,11 @@ from .markdown_slots import SLOT_TAG, PhotoSlotsExtension
 from .markup import figure_html, lead_figure, photo_thumbnail, picture_html
 from .metadata import (FIELD_NAMES, FIELDS, IIM_DATASETS, XMP_PROPERTIES, PhotoText,
                        SidecarError, read_sidecar, read_source, sidecar_path)
-from .model import plan_photo, setting
+from .model import plan_photo
 from .renditions import run_jobs, source_digest
 
 URL_TOKEN = "{photo}"
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".avif", ".tif", ".tiff"}
-DEFAULT_DECORATIVE_MARKER = "(decorative)"
 _SLOT = re.compile(rf"<{SLOT_TAG}((?:\s+[\w-]+=\"[^\"]*\")*)\s*>\s*</{SLOT_TAG}>")
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
@@ -83,11 +85,6 @@ def setup(pelican) -> None:
 
 # --- reporting -----------------------------------------------------------------
 
-def _shown(settings, path) -> str:
-    """content/images/x.jpg: relative to the project, whatever the checkout."""
-    return shown_path(settings["PATH"], path)
-
-
 def _source_lines(path: str) -> list[str]:
     try:
         return lines_of(Path(path).read_text(encoding="utf-8"))
@@ -101,7 +98,7 @@ def _line_of(path: str, needle: str) -> int | None:
 
 def _report(content, needle: str, problem: str, *paths) -> None:
     """A problem in the article, at the first line that contains ``needle``."""
-    report_problem(_shown(content.settings, content.source_path),
+    report_problem(shown_path(content.settings["PATH"], content.source_path),
                    _line_of(content.source_path, needle), problem,
                    covers=[content.source_path, *map(str, paths)])
 
@@ -121,7 +118,7 @@ def _in_markdown(content, target: str, path: Path, name: str, value: str,
                  lead: bool) -> list[_Problem]:
     """Control characters in alt text or caption written in the article."""
     lines = _source_lines(content.source_path)
-    photo = f'"{target}" ({_shown(content.settings, path)})'
+    photo = f'"{target}" ({shown_path(content.settings["PATH"], path)})'
     if lead:
         key = "image_alt" if name == "alt" else "image_caption"
         what = f"Image_{key[6:]} (the {FIELD_NAMES[name]} of the lead photo {photo})"
@@ -148,7 +145,7 @@ def _in_markdown(content, target: str, path: Path, name: str, value: str,
             line = found[0] if found else None
             at = "(written as a character reference)"
         problems.append(_Problem(
-            _shown(content.settings, content.source_path), line,
+            shown_path(content.settings["PATH"], content.source_path), line,
             f"{what} contains the control character {bad.code} {at}; delete it "
             "(pages and feeds cannot contain it)", [content.source_path], once))
     return problems
@@ -158,7 +155,7 @@ def _in_photo(settings, path: Path, name: str, source: str, value: str) -> list[
     """Control characters in a field read from the photo's XMP or IIM."""
     where = (f"its XMP ({XMP_PROPERTIES[name]})" if source == "xmp"
              else f"its IPTC IIM ({IIM_DATASETS[name]})")
-    return [_Problem(_shown(settings, path), None,
+    return [_Problem(shown_path(settings["PATH"], path), None,
                      f"the {FIELD_NAMES[name]} in {where} contains the control character "
                      f"{bad.code} at column {bad.column}; fix the photo's metadata in your "
                      f"photo editor or override it in {sidecar_path(path).name}",
@@ -226,17 +223,18 @@ def _photo(content, target: str, alt: str | None, caption: str | None, lead: boo
         # file as broken (with its line), the build driver drops this line as
         # an echo: the photo is among the covered paths.
         reason = "does not exist" if not path.exists() else f"cannot be read ({error})"
-        _report(content, target, f'photo "{target}": {_shown(settings, path)} {reason}; '
+        _report(content, target,
+                f'photo "{target}": {shown_path(settings["PATH"], path)} {reason}; '
                 "fix the path or replace the file", path)
         return None
     try:
         sidecar = read_sidecar(path)
     except SidecarError as error:
         for line, message in error.problems:
-            report_problem(_shown(settings, sidecar_path(path)), line, message,
+            report_problem(shown_path(settings["PATH"], sidecar_path(path)), line, message,
                            covers=[str(sidecar_path(path)), content.source_path])
         return None
-    marker = settings.get("PHOTO_DECORATIVE_MARKER") or DEFAULT_DECORATIVE_MARKER
+    marker = settings["PHOTO_DECORATIVE_MARKER"]
     decorative = marker in (alt, sidecar.get("alt"))
     article_layer = {"alt": "" if alt == marker else alt or "", "caption": caption or ""}
     if sidecar.get("alt") == marker:
@@ -254,8 +252,8 @@ def _photo(content, target: str, alt: str | None, caption: str | None, lead: boo
         text.alt = ""
     elif not text.alt:
         _report(content, target,
-                f'photo "{target}" ({_shown(settings, path)}) has no alt text; write it in the '
-                f"Markdown ![Alt text]({target}), as \"alt: ...\" in "
+                f'photo "{target}" ({shown_path(settings["PATH"], path)}) has no alt text; '
+                f"write it in the Markdown ![Alt text]({target}), as \"alt: ...\" in "
                 f"{sidecar_path(path).name}, or in the photo's XMP "
                 f"(Iptc4xmpCore:AltTextAccessibility); if the photo is only decoration, "
                 f'write {marker} as its alt text', path)
@@ -282,24 +280,18 @@ def _fill_slot(content, match: re.Match) -> str:
 
 def _resolve_tokens(content) -> None:
     """Make ``{photo}`` URLs relative to each page the body is shown on."""
-    update = content._update_content
     relative = content.settings.get("RELATIVE_URLS")
 
-    def update_content(text, siteurl):
+    def resolve(text, siteurl):
         if text and URL_TOKEN in text:
             if siteurl:
                 prefix = siteurl.rstrip("/") + "/"
             else:
                 prefix = "" if relative else "/"
             text = text.replace(URL_TOKEN, prefix)
-        return update(text, siteurl)
+        return text
 
-    content._update_content = update_content
-
-
-def _plain_metadata(value) -> str | None:
-    # plain_metadata escaped these for HTML; here they are text again.
-    return html.unescape(value) if isinstance(value, str) else None
+    rewrite_before_links(content, resolve)
 
 
 def prepare_content(content) -> None:
@@ -312,17 +304,16 @@ def prepare_content(content) -> None:
     image = content.metadata.get("image")
     if isinstance(image, str) and image.strip():
         content.lead_photo = _photo(
-            content, image.strip(), _plain_metadata(content.metadata.get("image_alt")),
-            _plain_metadata(content.metadata.get("image_caption")), lead=True)
-    summary = getattr(content, "_summary", None)
+            content, image.strip(), unescape_plain_metadata(content.metadata.get("image_alt")),
+            unescape_plain_metadata(content.metadata.get("image_caption")), lead=True)
+    summary = summary_html(content)
     if isinstance(summary, str) and SLOT_TAG in summary:
         # A standfirst is text: a photo written into Summary: is left out.
-        content._summary = _SLOT.sub("", summary)
-        content.metadata["summary"] = content._summary
-    body = content._content or ""
+        set_summary_html(content, _SLOT.sub("", summary))
+    body = body_html(content)
     if SLOT_TAG in body:
         body = _SLOT.sub(lambda m: _fill_slot(content, m), body)
-        content._content = body
+        set_body_html(content, body)
     if URL_TOKEN in body:
         _resolve_tokens(content)
 
@@ -333,13 +324,13 @@ def _is_original(settings, source_path: str) -> bool:
     if Path(source_path).suffix.lower() not in PHOTO_SUFFIXES:
         return False
     relative = PurePosixPath(Path(os.path.relpath(source_path, os.path.abspath(settings["PATH"]))).as_posix())
-    folders = settings.get("PHOTO_PATHS") or ["images"]
+    folders = settings["PHOTO_PATHS"]
     return any(relative.is_relative_to(folder) for folder in folders)
 
 
 def drop_originals(generator) -> None:
     settings = generator.settings
-    if settings.get("PHOTO_PUBLISH_ORIGINALS"):
+    if settings["PHOTO_PUBLISH_ORIGINALS"]:
         return
     kept = [s for s in generator.staticfiles if not _is_original(settings, s.source_path)]
     generator.staticfiles[:] = kept
@@ -366,9 +357,8 @@ def _rendered_sources(generators) -> set:
 
 def encode_renditions(generators) -> None:
     settings = generators[0].settings
-    cache = Path(settings.get("PHOTO_CACHE_PATH")
-                 or os.path.join(settings.get("CACHE_PATH", ".cache"), "photos"))
-    output = Path(settings["OUTPUT_PATH"]) / setting(settings, "PHOTO_OUTPUT_DIR").strip("/")
+    cache = Path(settings["PHOTO_CACHE_PATH"])  # derived from CACHE_PATH when not set
+    output = Path(settings["OUTPUT_PATH"]) / settings["PHOTO_OUTPUT_DIR"].strip("/")
     if problems_reported():
         # Nothing will be published; do not spend minutes encoding (or read
         # photos a rejected story points at).
@@ -377,13 +367,13 @@ def encode_renditions(generators) -> None:
     rendered = _rendered_sources(generators)
     jobs = [job for name, job in _jobs.items()
             if any(owner in rendered for owner in _owners.get(name, ()))]
-    report = run_jobs(jobs, cache, output, settings.get("PHOTO_WORKERS"))
+    report = run_jobs(jobs, cache, output, settings["PHOTO_WORKERS"])
     reported = set()
     for job, error in report.failures:
         if job.source in reported:
             continue  # one line per photo, not one per rendition
         reported.add(job.source)
-        report_problem(_shown(settings, job.source), None,
+        report_problem(shown_path(settings["PATH"], job.source), None,
                        f"could not be resized ({error}); export it again as JPEG or PNG",
                        covers=[job.source])
     print(f"Photos: {report.encoded} encoded, {report.reused} reused", flush=True)

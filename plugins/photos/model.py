@@ -2,7 +2,8 @@
 
 ``Photo`` is what templates see as ``article.lead_photo`` (see README,
 "Photos"). URLs are site-relative without a leading slash, like Pelican's
-``article.url``; every text field is plain text.
+``article.url``; every text field is plain text. ``settings`` are the
+resolved settings (``newsroom.settings``: every ``PHOTO_*`` default there).
 """
 
 from __future__ import annotations
@@ -10,35 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsroom.photo_crops import CARD_CROP
+
 from .metadata import PhotoText, SourceFacts
 from .renditions import MEDIA_TYPES, Job, centre_crop, make_job
-
-DEFAULTS = {
-    "PHOTO_WIDTHS": [480, 800, 1200, 1600, 2000],
-    "PHOTO_FORMATS": ["avif", "webp", "jpeg"],
-    "PHOTO_ENCODER_OPTIONS": {
-        "avif": {"quality": 70, "speed": 8, "max_threads": 1},
-        "webp": {"quality": 85, "method": 4},
-        "jpeg": {"quality": 82, "optimize": True, "progressive": True},
-    },
-    "PHOTO_CROPS": {"16x9": [16, 9], "4x3": [4, 3], "1x1": [1, 1]},
-    "PHOTO_CROP_WIDTH": 1200,
-    "PHOTO_THUMBNAIL_RATIO": [3, 2],
-    "PHOTO_THUMBNAIL_WIDTHS": [400, 800],
-    "PHOTO_SIZES": {
-        "body": "(min-width: 44rem) 40rem, 100vw",
-        "lead": "(min-width: 62rem) 60rem, 100vw",
-        "thumbnail": "(min-width: 60rem) 18rem, (min-width: 40rem) 45vw, 100vw",
-    },
-    "PHOTO_OUTPUT_DIR": "images/renditions",
-    "PHOTO_MATTE": "#ffffff",
-}
-
-
-def setting(settings, name):
-    value = settings.get(name)
-    return DEFAULTS[name] if value is None else value
-
 
 def as_dict(job: Job, folder: str) -> dict:
     return {"url": f"{folder}/{job.name}", "width": job.width, "height": job.height,
@@ -74,6 +50,11 @@ class Photo:
     thumbnail: dict | None = None
     thumbnail_picture: Picture | None = None
 
+    @property
+    def card_image(self) -> dict | None:
+        """The social card's crop (``newsroom.photo_crops.CARD_CROP``), or None."""
+        return self.crops.get(CARD_CROP) or None
+
 
 def _picture(jobs_by_format: dict[str, list[Job]], folder: str, sizes: str) -> Picture:
     fallback = [as_dict(j, folder) for j in jobs_by_format.get("jpeg", [])]
@@ -84,14 +65,14 @@ def _picture(jobs_by_format: dict[str, list[Job]], folder: str, sizes: str) -> P
 
 def _renditions(settings, source: Path, digest: str, box, widths, text: PhotoText,
                 formats, mode: str) -> dict[str, list[Job]]:
-    options = setting(settings, "PHOTO_ENCODER_OPTIONS")
+    options = settings["PHOTO_ENCODER_OPTIONS"]
     by_format: dict[str, list[Job]] = {}
     for fmt in formats:
         jobs = {}
         for width in sorted(widths):
             job = make_job(source, digest, box, width, fmt, options.get(fmt, {}),
                            text.credit or text.creator, text.copyright,
-                           setting(settings, "PHOTO_MATTE"), mode)
+                           settings["PHOTO_MATTE"], mode)
             jobs.setdefault(job.width, job)  # small sources: one rendition, not five copies
         by_format[fmt] = list(jobs.values())
     return by_format
@@ -100,11 +81,11 @@ def _renditions(settings, source: Path, digest: str, box, widths, text: PhotoTex
 def plan_photo(settings, source: Path, facts: SourceFacts, digest: str, text: PhotoText,
                decorative: bool, lead: bool) -> tuple[Photo, list[Job]]:
     """The photo's renditions (and for a lead photo its crops and thumbnail)."""
-    folder = setting(settings, "PHOTO_OUTPUT_DIR").strip("/")
-    formats = [f for f in setting(settings, "PHOTO_FORMATS") if f != "jpeg"] + ["jpeg"]
-    sizes = setting(settings, "PHOTO_SIZES")
+    folder = settings["PHOTO_OUTPUT_DIR"].strip("/")
+    formats = [f for f in settings["PHOTO_FORMATS"] if f != "jpeg"] + ["jpeg"]
+    sizes = settings["PHOTO_SIZES"]
     full = (0, 0, facts.width, facts.height)
-    main = _renditions(settings, source, digest, full, setting(settings, "PHOTO_WIDTHS"),
+    main = _renditions(settings, source, digest, full, settings["PHOTO_WIDTHS"],
                        text, formats, facts.mode)
     jobs = [job for group in main.values() for job in group]
     picture = _picture(main, folder, sizes["lead" if lead else "body"])
@@ -112,16 +93,16 @@ def plan_photo(settings, source: Path, facts: SourceFacts, digest: str, text: Ph
                   decorative, picture, picture.largest["width"], picture.largest["height"],
                   picture.largest)
     if lead:
-        for name, ratio in setting(settings, "PHOTO_CROPS").items():
+        for name, ratio in settings["PHOTO_CROPS"].items():
             box = centre_crop(facts.width, facts.height, tuple(ratio))
             crop = _renditions(settings, source, digest, box,
-                               [setting(settings, "PHOTO_CROP_WIDTH")], text, ["jpeg"],
+                               [settings["PHOTO_CROP_WIDTH"]], text, ["jpeg"],
                                facts.mode)["jpeg"]
             jobs += crop
             photo.crops[name] = as_dict(crop[0], folder)
-        box = centre_crop(facts.width, facts.height, tuple(setting(settings, "PHOTO_THUMBNAIL_RATIO")))
+        box = centre_crop(facts.width, facts.height, tuple(settings["PHOTO_THUMBNAIL_RATIO"]))
         thumbs = _renditions(settings, source, digest, box,
-                             setting(settings, "PHOTO_THUMBNAIL_WIDTHS"), text, formats,
+                             settings["PHOTO_THUMBNAIL_WIDTHS"], text, formats,
                              facts.mode)
         jobs += [job for group in thumbs.values() for job in group]
         photo.thumbnail_picture = _picture(thumbs, folder, sizes["thumbnail"])

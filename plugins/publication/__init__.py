@@ -31,6 +31,7 @@ from pelican import signals
 from pelican.contents import Article
 
 from newsroom.clock import build_time
+from newsroom.compat.pelican import body_html, summary_html
 from newsroom.problems import report_problem, shown_path
 
 # Per build: source paths of the stories left out, and the scheduled ones.
@@ -57,7 +58,7 @@ def schedule(content) -> None:
 
 
 def _drop_unpublished(generator, lists: tuple[str, ...]) -> None:
-    if generator.settings.get("SHOW_UNPUBLISHED", True):
+    if generator.settings["SHOW_UNPUBLISHED"]:
         return
     for name in lists:
         for content in getattr(generator, name, []):
@@ -79,7 +80,7 @@ def drop_unpublished_pages(generator) -> None:
 
 
 def _links_to_left_out(content, content_root: str):
-    text = (content._content or "") + (getattr(content, "_summary", None) or "")
+    text = body_html(content) + (summary_html(content) or "")
     for match in _FILENAME_LINK.finditer(text):
         target = match.group("target").split("#", 1)[0].split("?", 1)[0]
         if target.startswith("/"):
@@ -105,7 +106,7 @@ def check_links_and_report(generators) -> None:
                             f"links {shown_path(content_root, target)}, which is a draft or "
                             "scheduled for later and is not published; remove the link or "
                             "publish both together", covers=[content.source_path])
-    if _scheduled and not settings.get("SHOW_UNPUBLISHED", True):
+    if _scheduled and not settings["SHOW_UNPUBLISHED"]:
         story = min(_scheduled, key=lambda c: (c.date, c.source_path))
         local = story.date.strftime("%Y-%m-%d %H:%M %Z").strip()
         more = f" ({len(_scheduled) - 1} more after it)" if len(_scheduled) > 1 else ""

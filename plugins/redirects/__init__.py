@@ -39,7 +39,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url, pelican_open
 
 from newsroom.problems import problems_reported, report_problem, shown_path
-from newsroom.site_urls import public_site_url, site_path
+from newsroom.site_urls import site_path
 
 from .paths import RedirectPage, old_path_problem, redirect_file
 
@@ -107,8 +107,8 @@ def read_redirects(generator) -> None:
 
 def _render(generator, template, content, page: RedirectPage) -> str:
     settings = generator.settings
-    site_url = settings.get("SITEURL", "")
-    if settings.get("RELATIVE_URLS"):
+    site_url = settings["SITEURL"]
+    if settings["RELATIVE_URLS"]:
         # As Pelican's writer does for its own pages: SITEURL relative to this file.
         site_url = path_to_url(get_relative_path(page.save_as))
     context = {**generator.context, "SITEURL": site_url, "output_file": page.save_as,
@@ -129,7 +129,7 @@ def write_redirects(pelican_object) -> None:
     settings = pelican_object.settings
     output = os.path.abspath(pelican_object.output_path)
     content_root = os.path.abspath(settings["PATH"])
-    prefix = site_path(public_site_url(settings))
+    prefix = site_path(settings["PUBLIC_SITEURL"])  # "/" or the sub-path, "/news/"
     template = None
     entries: list[str] = []
     for generator in _generators:

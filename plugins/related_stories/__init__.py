@@ -10,8 +10,6 @@ from collections import Counter
 
 from pelican import signals
 
-DEFAULT_RELATED_STORIES_MAX = 4
-
 
 def related_by_tags(article, articles_by_tag, limit):
     shared = Counter()  # keyed by id(): articles are not hashable by value
@@ -29,7 +27,7 @@ def related_by_tags(article, articles_by_tag, limit):
 
 
 def add_related_articles(generator):
-    limit = generator.settings.get("RELATED_STORIES_MAX", DEFAULT_RELATED_STORIES_MAX)
+    limit = generator.settings["RELATED_STORIES_MAX"]
     articles_by_tag = {}
     for article in generator.articles:
         for tag in getattr(article, "tags", None) or []:

@@ -23,8 +23,6 @@ from datetime import timedelta
 
 from pelican import signals
 
-from newsroom.site_urls import public_site_url
-
 from .documents import news_sitemap, robots_txt, sitemap
 
 logger = logging.getLogger(__name__)
@@ -65,7 +63,7 @@ def note_page(path, context):
         return
     name = context["output_file"].replace(os.sep, "/")
     url = name[: -len("index.html")] if name.endswith("index.html") else name
-    if any(url.startswith(prefix) for prefix in context.get("SITEMAP_EXCLUDE", ())):
+    if any(url.startswith(prefix) for prefix in context["SITEMAP_EXCLUDE"]):
         return
     _pages[url] = _lastmod(context)
 
@@ -76,11 +74,11 @@ def keep_articles(generator):
 
 def write_sitemaps(pelican_object):
     settings = pelican_object.settings
-    site_url = public_site_url(settings)
+    site_url = settings["PUBLIC_SITEURL"]  # newsroom.settings
     if not site_url:
         logger.info("sitemaps: development build (no absolute SITEURL), skipped")
         return
-    window = timedelta(days=float(settings.get("NEWS_SITEMAP_WINDOW_DAYS", 2)))
+    window = timedelta(days=float(settings["NEWS_SITEMAP_WINDOW_DAYS"]))
     documents = {
         "sitemap.xml": sitemap(site_url, _pages),
         "news-sitemap.xml": news_sitemap(site_url, _articles, window, settings),

@@ -34,8 +34,8 @@ def recent(articles, window) -> list:
 
 def news_sitemap(site_url: str, articles, window, settings) -> str:
     """Google News sitemap 0.9 of the recent stories (may be empty)."""
-    name = escape(settings.get("PUBLISHER_NAME") or settings["SITENAME"])
-    language = escape(settings.get("SITE_LANGUAGE") or settings.get("DEFAULT_LANG", "en"))
+    name = escape(settings["PUBLISHER_NAME"])
+    language = escape(settings["SITE_LANGUAGE"])
     lines = [XML_DECLARATION + f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">']
     for article in recent(articles, window):
         lines += [
@@ -56,7 +56,7 @@ def news_sitemap(site_url: str, articles, window, settings) -> str:
 
 def robots_txt(site_url: str, settings) -> str:
     """Crawl everything but drafts; name both sitemaps with absolute URLs."""
-    drafts = settings.get("DRAFT_URL", "drafts/{slug}/").split("{", 1)[0]
+    drafts = settings["DRAFT_URL"].split("{", 1)[0]
     return (
         "User-agent: *\n"
         f"Disallow: {site_path(site_url)}{drafts}\n"

@@ -1,9 +1,9 @@
 """structured_data: JSON-LD and the public URLs social metadata needs.
 
-Hooks ``initialized`` to set ``PUBLIC_SITEURL`` (the absolute site address,
-"" in development builds: see ``newsroom.site_urls``) and to measure the
-publisher logo (``PUBLISHER_LOGO``; a missing file fails the build with a
-clear error), and ``generator_init`` to give templates these globals:
+Hooks ``initialized`` to measure the publisher logo (``PUBLISHER_LOGO``; a
+missing file fails the build with a clear error), and ``generator_init`` to
+give templates these globals (their URLs are built on ``PUBLIC_SITEURL``,
+derived once by ``newsroom.settings``):
 
 * ``news_article_ld(article)``: a schema.org ``NewsArticle`` dict (its
   ``dateModified`` is the latest of Modified and the corrections, each
@@ -24,7 +24,6 @@ from pelican import signals
 from PIL import Image, UnidentifiedImageError
 
 from newsroom.problems import report_problem
-from newsroom.site_urls import public_site_url
 
 from . import schema
 
@@ -32,7 +31,7 @@ from . import schema
 def logo_source(settings) -> Path:
     """The file behind the site-relative ``PUBLISHER_LOGO`` URL."""
     url = settings["PUBLISHER_LOGO"]
-    static_prefix = settings.get("THEME_STATIC_DIR", "theme").strip("/") + "/"
+    static_prefix = settings["THEME_STATIC_DIR"].strip("/") + "/"
     if url.startswith(static_prefix):
         return Path(settings["THEME"]) / "static" / url[len(static_prefix):]
     return Path(settings["PATH"]) / url
@@ -60,9 +59,8 @@ def measure_logo(settings) -> dict | None:
 
 def prepare_settings(pelican_object):
     settings = pelican_object.settings
-    settings["PUBLIC_SITEURL"] = public_site_url(settings)
     settings["PUBLISHER_LOGO_IMAGE"] = (
-        measure_logo(settings) if settings.get("PUBLISHER_LOGO") else None
+        measure_logo(settings) if settings["PUBLISHER_LOGO"] else None
     )
 
 

@@ -1,16 +1,17 @@
 """schema.org objects for JSON-LD, built from Pelican content and settings.
 
-``settings`` is any mapping with the site settings (a template context
-works). URLs are absolute, built on ``PUBLIC_SITEURL``.
+``settings`` is any mapping with the resolved site settings (a template
+context works; see ``newsroom.settings``). URLs are absolute, built on
+``PUBLIC_SITEURL``.
 """
 
 from __future__ import annotations
 
 from newsroom.filters import isodate, plain
+from newsroom.photo_crops import ARTICLE_IMAGE_CROPS
 from newsroom.site_urls import absolute_url
 
 HEADLINE_MAX = 110  # Google's limit for NewsArticle.headline
-CROP_ORDER = ("16x9", "4x3", "1x1")
 
 
 def headline(title_html: str, limit: int = HEADLINE_MAX) -> str:
@@ -46,7 +47,7 @@ def organization(settings) -> dict:
         "@context": "https://schema.org",
         "@type": "Organization",
         "@id": organization_id(settings),
-        "name": settings.get("PUBLISHER_NAME") or settings["SITENAME"],
+        "name": settings["PUBLISHER_NAME"],
         "url": site_url + "/",
     }
     logo = settings.get("PUBLISHER_LOGO_IMAGE")
@@ -57,15 +58,15 @@ def organization(settings) -> dict:
 
 def website(settings) -> dict:
     site_url = settings["PUBLIC_SITEURL"]
-    search_url = absolute_url(site_url, settings.get("SEARCH_URL", "search/"))
+    search_url = absolute_url(site_url, settings["SEARCH_URL"])
     return {
         "@context": "https://schema.org",
         "@type": "WebSite",
         "@id": absolute_url(site_url, "#website"),
         "name": settings["SITENAME"],
         "url": site_url + "/",
-        "description": settings.get("SITE_DESCRIPTION", ""),
-        "inLanguage": settings.get("SITE_LANGUAGE") or settings.get("DEFAULT_LANG"),
+        "description": settings["SITE_DESCRIPTION"],
+        "inLanguage": settings["SITE_LANGUAGE"],
         "publisher": {"@id": organization_id(settings)},
         "potentialAction": {
             "@type": "SearchAction",
@@ -80,7 +81,7 @@ def website(settings) -> dict:
 
 def author(settings, person) -> dict:
     # A desk byline ("Staff Reporter") names the newsroom, not a person.
-    desk = person.name in settings.get("DESK_BYLINES", ())
+    desk = person.name in settings["DESK_BYLINES"]
     site_url = settings["PUBLIC_SITEURL"]
     data = {
         "@type": "Organization" if desk else "Person",
@@ -118,12 +119,13 @@ def news_article(article, settings) -> dict:
         "publisher": publisher,
         "articleSection": article.category.name,
         "keywords": ", ".join(tag.name for tag in getattr(article, "tags", [])),
-        "inLanguage": settings.get("SITE_LANGUAGE") or settings.get("DEFAULT_LANG"),
+        "inLanguage": settings["SITE_LANGUAGE"],
         "isAccessibleForFree": True,
     }
     photo = getattr(article, "lead_photo", None)
     crops = getattr(photo, "crops", None) or {}
-    images = [image_object(site_url, crops[name]) for name in CROP_ORDER if name in crops]
+    images = [image_object(site_url, crops[name]) for name in ARTICLE_IMAGE_CROPS
+              if name in crops]
     if images:
         data["image"] = images
     corrections = getattr(article, "corrections", None)

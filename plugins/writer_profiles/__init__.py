@@ -49,7 +49,6 @@ import dataclasses
 import os
 import re
 from collections import defaultdict
-from html import escape
 from pathlib import Path, PurePosixPath
 
 from jinja2 import pass_context
@@ -60,13 +59,11 @@ from pelican.generators import Generator
 from pelican.readers import MarkdownReader
 from pelican.urlwrappers import Author
 
+from newsroom.compat.pelican import body_html
+from newsroom.photo_crops import PORTRAIT_CROPS
+from newsroom.plain_metadata import escape_plain_metadata
 from newsroom.problems import problem_reported_about, report_problem, shown_path
 
-DEFAULT_PATHS = ["authors"]
-# The portrait is shown about 9rem wide (theme/static/css/site.css).
-DEFAULT_PHOTO_SIZES = "9rem"
-# The JSON-LD image: the square crop when the photos plugin made one.
-IMAGE_CROPS = ("1x1", "4x3", "16x9")
 _BYLINE_KEY = re.compile(r"^\s*authors?\s*:", re.IGNORECASE)
 _HEADING = re.compile(r"<h[1-6][\s>]")
 
@@ -89,11 +86,12 @@ class WriterProfile(Page):
         photo = metadata.get("photo")
         if isinstance(photo, str) and photo.strip():
             # The photos plugin reads a content's photo from Image: and
-            # Image_alt: (escaped for HTML, as the story reader leaves them).
+            # Image_alt: (escaped for HTML, as the story reader leaves them:
+            # newsroom/plain_metadata.py).
             metadata["image"] = photo.strip()
             alt = metadata.get("photo_alt")
             if isinstance(alt, str) and alt:
-                metadata["image_alt"] = escape(alt, quote=False)
+                metadata["image_alt"] = escape_plain_metadata(alt)
         super().__init__(content, metadata, settings, source_path, context)
         self.name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
         self.role = metadata.get("role") if isinstance(metadata.get("role"), str) else ""
@@ -103,7 +101,7 @@ class WriterProfile(Page):
     def url(self) -> str:
         # The writer page: the generator keeps only profiles whose Name has
         # this slug (content_checks reports the others).
-        return self.settings.get("AUTHOR_URL", "author/{slug}/").format(
+        return self.settings["AUTHOR_URL"].format(
             slug=self.slug, name=getattr(self, "name", ""))
 
     @property
@@ -117,7 +115,7 @@ class WriterProfile(Page):
         if not photo:
             return None
         crops = getattr(photo, "crops", None) or {}
-        return next((crops[name] for name in IMAGE_CROPS if name in crops),
+        return next((crops[name] for name in PORTRAIT_CROPS if name in crops),
                     getattr(photo, "fallback", None) or None)
 
     @image.setter
@@ -132,7 +130,7 @@ class WriterProfile(Page):
             return Markup("")
         from photos.markup import figcaption_html, picture_html  # the photos plugin
 
-        sizes = self.settings.get("WRITER_PHOTO_SIZES") or DEFAULT_PHOTO_SIZES
+        sizes = self.settings["WRITER_PHOTO_SIZES"]
         picture = dataclasses.replace(photo.picture, sizes=sizes)
         prefix = str(site_url).rstrip("/") + "/" if site_url else ""
         # Credited; a caption an agency wrote for the photo is not shown.
@@ -151,10 +149,9 @@ class WriterProfilesGenerator(Generator):
                        covers=(path, os.path.relpath(path, self.path)))
 
     def _profile_files(self) -> list[str]:
-        folders = self.settings.get("WRITER_PROFILE_PATHS")
         folders = [PurePosixPath(folder).as_posix()
-                   for folder in (DEFAULT_PATHS if folders is None else folders)]
-        found = self.get_files(folders, exclude=self.settings.get("WRITER_PROFILE_EXCLUDES") or [],
+                   for folder in self.settings["WRITER_PROFILE_PATHS"]]
+        found = self.get_files(folders, exclude=self.settings["WRITER_PROFILE_EXCLUDES"],
                                extensions=False)
         profiles = []
         for relative in sorted(found):
@@ -195,7 +192,7 @@ class WriterProfilesGenerator(Generator):
             return None
         if not profile.name or Author(profile.name, self.settings).slug != profile.slug:
             return None  # no Name, or one that does not fit the file name: reported
-        if _HEADING.search(profile._content or ""):
+        if _HEADING.search(body_html(profile)):
             line = next((n for n, text in enumerate(_lines(path), 1)
                          if text.lstrip().startswith("#")), None)
             self._report(path, line,
@@ -266,7 +263,7 @@ def _bylined(context) -> list:
 def check_bylines(context, profiles: dict, settings, content_root: str) -> None:
     """One spelling per writer page: the profile's Name or desk byline, or one for all."""
     known: dict[str, tuple[str, str]] = {}
-    for desk in settings.get("DESK_BYLINES") or ():
+    for desk in settings["DESK_BYLINES"]:
         known.setdefault(Author(desk, settings).slug,
                          (desk, "the desk byline in DESK_BYLINES (pelicanconf.py)"))
     for slug, profile in profiles.items():

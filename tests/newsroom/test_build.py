@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE_URL, copy_content, run_build
+from helpers.building import ARTICLE_URL, copy_content, run_build
 
 SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 from newsroom.publish import copy_site
 
 SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"

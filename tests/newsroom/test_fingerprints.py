@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_build
+from helpers.building import ROOT, run_build
 from newsroom.site_files import IMMUTABLE_LIST, immutable_pattern, read_immutable_list
 from plugins.asset_fingerprints import FingerprintCycle, fingerprint, hashed_name
 
@@ -188,7 +188,7 @@ def test_stylesheets_that_point_at_each_other_are_refused():
 
 def test_site_links_and_reserved_names_follow_the_published_files(tmp_path):
     """A story may link theme files only as they are published; immutable.txt is the build's."""
-    from conftest import copy_content
+    from helpers.building import copy_content
 
     content = copy_content(tmp_path)
     (content / "articles" / "2024-06-16-links.md").write_text(

@@ -9,9 +9,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from conftest import ROOT, run_build
+from helpers.building import ROOT, run_build
 from newsroom.precompress import MIN_SIZE, TEXT_SUFFIXES, precompress
-from test_build import hash_tree
 
 ALREADY_COMPRESSED = (".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta", ".pagefind")
 

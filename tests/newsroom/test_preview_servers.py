@@ -15,7 +15,7 @@ import time
 import pytest
 
 import tasks
-from conftest import ROOT
+from helpers.building import ROOT
 from newsroom import livereload, server
 
 SECRET = "top-secret-outside-the-site"

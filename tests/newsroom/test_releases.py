@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 from newsroom import publish
 from newsroom.publish import (PublishError, copy_site, is_rsync_target, list_releases,
                               publish_folder, publish_rsync, rollback_folder, rsync_commands,

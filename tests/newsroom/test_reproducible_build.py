@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 from newsroom import clock
-from test_build import hash_tree
 
 # Same-date stories sharing tags: ties in every ordering (lists, tags,
 # feeds, sitemaps, related stories, the search index) must break the same way.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import copy_content, run_build
+from helpers.building import copy_content, run_build
 
 GOOD = "Title: {title}\nDate: 2024-06-01\nCategory: News\n{extra}\n{body}\n"
 

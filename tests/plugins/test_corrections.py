@@ -15,7 +15,7 @@ import re
 import feedparser
 import pytest
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 
 PUBLIC = "https://news.example.org"
 URL = "2024/06/council-passes-budget/"

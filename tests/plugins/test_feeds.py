@@ -11,8 +11,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
 
-from conftest import ARTICLE_URL
-from discovery_build import PUBLIC_SITEURL, site_file
+from helpers.building import ARTICLE_URL, PUBLIC_SITEURL
+from helpers.parsing import site_file
 
 ARTICLE_LINK = f"{PUBLIC_SITEURL}/{ARTICLE_URL}"
 TITLE = "Ruto & Macron Discuss Infrastructure Projects and France\u2019s Support for Kenya-Led Mission in Haiti"
@@ -156,33 +156,3 @@ def test_feeds_are_reproducible(published_site):
     # Dates come from the stories, never from the clock.
     text = Path(published_site.output / "feeds/all.atom.xml").read_text(encoding="utf-8")
     assert "<updated>2024-06-15T00:00:00+03:00</updated>" in text
-
-
-def test_absolute_urls_keep_the_rest_of_the_html_as_is():
-    import importlib.util
-
-    from conftest import ROOT
-
-    spec = importlib.util.spec_from_file_location(
-        "absolute_urls", ROOT / "plugins" / "news_feeds" / "absolute_urls.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    absolutize = module.absolutize
-
-    base = "https://news.example.org/2024/06/story/"
-    html = (
-        '<p>A &amp; B&#8217;s <a href="../other/">link</a> <!-- note --></p>'
-        '<figure class="photo"><picture>'
-        '<source type="image/avif" srcset="../../../images/a-800.avif 800w, ../../../images/a-1600.avif 1600w" sizes="100vw">'
-        '<img src="/images/a.jpg" alt="Say &quot;hi&quot; &lt;now&gt;" width="800" height="450">'
-        "</picture></figure><br/>"
-    )
-    assert absolutize(html, base) == (
-        '<p>A &amp; B&#8217;s <a href="https://news.example.org/2024/06/other/">link</a> <!-- note --></p>'
-        '<figure class="photo"><picture>'
-        '<source type="image/avif" srcset="https://news.example.org/images/a-800.avif 800w, '
-        'https://news.example.org/images/a-1600.avif 1600w" sizes="100vw">'
-        '<img src="https://news.example.org/images/a.jpg" alt="Say &quot;hi&quot; &lt;now&gt;" width="800" height="450">'
-        "</picture></figure><br/>"
-    )

@@ -8,21 +8,11 @@ import re
 import pytest
 from PIL import Image
 
-from conftest import ARTICLE_URL
-from discovery_build import (
-    HOSTILE_TITLE,
-    LONG_TITLE,
-    PUBLIC_SITEURL,
-    build_discovery_site,
-    site_file,
-)
+from helpers.building import ARTICLE_URL, PUBLIC_SITEURL
+from helpers.discovery import HOSTILE_TITLE, LONG_TITLE
+from helpers.parsing import site_file
 
 W3C_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$")
-
-
-@pytest.fixture(scope="module")
-def discovery_site(tmp_path_factory):
-    return build_discovery_site(tmp_path_factory)
 
 
 def json_ld(site, url: str) -> list[dict]:

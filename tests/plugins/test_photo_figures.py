@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from conftest import ARTICLE_URL, FIXTURES, run_build
-from photo_files import (UTF8_MARKER, gps_and_serial_exif, jpeg, png_with_alpha, two_tone,
+from helpers.building import ARTICLE_URL, FIXTURES, run_build
+from helpers.photo_files import (UTF8_MARKER, gps_and_serial_exif, jpeg, png_with_alpha, two_tone,
                          xmp_packet)
 
 PUBLIC = "https://news.example.org/"

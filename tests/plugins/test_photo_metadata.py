@@ -11,9 +11,10 @@ from PIL import Image
 
 from plugins.photos.metadata import PhotoText, decode_iim, read_sidecar, read_source, read_xmp
 from plugins.photos.model import plan_photo
+from newsroom.settings import resolve
 from plugins.photos.renditions import encode, make_job, source_digest
 
-from photo_files import (UTF8_MARKER, gps_and_serial_exif, jpeg, png_with_alpha,
+from helpers.photo_files import (UTF8_MARKER, gps_and_serial_exif, jpeg, png_with_alpha,
                           two_tone, xmp_packet)
 
 CAPTION, CREDIT, CREATOR, RIGHTS = (2, 120), (2, 110), (2, 80), (2, 116)
@@ -93,7 +94,7 @@ def test_no_metadata(tmp_path):
 
 def _plan(settings_overrides, path, lead=False):
     facts = read_source(path)
-    return plan_photo(settings_overrides, path, facts, source_digest(path),
+    return plan_photo(resolve(settings_overrides), path, facts, source_digest(path),
                       PhotoText(alt="x"), False, lead)
 
 

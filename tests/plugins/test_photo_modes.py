@@ -16,10 +16,11 @@ from PIL import Image, ImageCms, ImageOps, ImageStat
 
 from plugins.photos.metadata import PhotoText, read_source
 from plugins.photos.model import plan_photo
+from newsroom.settings import resolve
 from plugins.photos.renditions import _upright_rgb, encode, make_job, source_digest
 
-from conftest import run_build
-from photo_files import png_with_alpha, two_tone
+from helpers.building import run_build
+from helpers.photo_files import png_with_alpha, two_tone
 
 W, H = 240, 160
 
@@ -188,8 +189,8 @@ def test_unusual_modes_get_their_own_rendition_names(modes_build):
 
 def _encode_all(path: Path, width: int = 120) -> list[Image.Image]:
     facts = read_source(path)
-    _photo, jobs = plan_photo({"PHOTO_WIDTHS": [width]}, path, facts, source_digest(path),
-                              PhotoText(alt="x"), False, False)
+    _photo, jobs = plan_photo(resolve({"PHOTO_WIDTHS": [width]}), path, facts,
+                              source_digest(path), PhotoText(alt="x"), False, False)
     assert {job.format for job in jobs} == {"avif", "webp", "jpeg"}
     return [Image.open(io.BytesIO(encode(job))) for job in jobs]
 
@@ -304,8 +305,8 @@ def test_rgb_and_rgba_photos_convert_exactly_as_before(tmp_path):
         assert facts.mode in ("RGB", "RGBA")
         # The lead photo's set: full width, crops and thumbnail; small widths
         # only (the real photos are 2400 px wide), and the JPEG draft path.
-        _photo, jobs = plan_photo({"PHOTO_WIDTHS": [160, 480], "PHOTO_CROP_WIDTH": 200,
-                                   "PHOTO_THUMBNAIL_WIDTHS": [120]},
+        _photo, jobs = plan_photo(resolve({"PHOTO_WIDTHS": [160, 480], "PHOTO_CROP_WIDTH": 200,
+                                           "PHOTO_THUMBNAIL_WIDTHS": [120]}),
                                   path, facts, source_digest(path), PhotoText(alt="x"),
                                   False, True)
         for job in jobs:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_build
-from photo_files import UTF8_MARKER, jpeg, xmp_packet
+from helpers.building import ROOT, run_build
+from helpers.photo_files import UTF8_MARKER, jpeg, xmp_packet
 
 PUBLISH = ROOT / "publishconf.py"
 

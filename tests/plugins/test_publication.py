@@ -19,7 +19,7 @@ import brotli
 import feedparser
 import pytest
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 
 BEFORE_EMBARGO = int(datetime(2024, 7, 1, tzinfo=UTC).timestamp())
 AFTER_EMBARGO = int(datetime(2030, 1, 2, tzinfo=UTC).timestamp())

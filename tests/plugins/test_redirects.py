@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 
 MOVED_URL = "2024/06/moved-story/"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
+from newsroom.settings import resolve
 from plugins.related_stories import add_related_articles
 
 
@@ -14,7 +15,7 @@ def story(slug, day, *tags):
 
 def generator(articles, limit=None):
     settings = {} if limit is None else {"RELATED_STORIES_MAX": limit}
-    return SimpleNamespace(articles=articles, settings=settings)
+    return SimpleNamespace(articles=articles, settings=resolve(settings))
 
 
 def test_most_shared_tags_first_then_newest_then_slug():

@@ -7,19 +7,15 @@ import re
 import pytest
 from lxml import etree
 
-from conftest import ARTICLE_URL
-from discovery_build import HOSTILE_TITLE, PUBLIC_SITEURL, build_discovery_site, site_file
+from helpers.building import ARTICLE_URL, EPOCH, PUBLIC_SITEURL, PUBLISHING, write_files
+from helpers.discovery import HOSTILE_TITLE
+from helpers.parsing import site_file
 
 NS = {
     "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
 }
 W3C_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d)?([+-]\d\d:\d\d|Z))?$")
-
-
-@pytest.fixture(scope="module")
-def discovery_site(tmp_path_factory):
-    return build_discovery_site(tmp_path_factory)
 
 
 def load(site, name: str):
@@ -77,13 +73,20 @@ def test_news_sitemap_holds_only_stories_inside_the_window(discovery_site):
     assert HOSTILE_TITLE.split(" ")[0] in title
 
 
-def test_default_news_window_is_two_days():
-    from pelican.settings import read_settings
-
-    from conftest import ROOT
-
-    settings = read_settings(str(ROOT / "pelicanconf.py"))
-    assert settings["NEWS_SITEMAP_WINDOW_DAYS"] == 2
+def test_default_news_window_is_two_days(in_process, tmp_path):
+    """Without NEWS_SITEMAP_WINDOW_DAYS a story stays in it for two days (the plugin alone)."""
+    content = tmp_path / "content"
+    # The build time (EPOCH) is 17 June 2024, 19:00 in Nairobi.
+    write_files(content / "articles", {
+        f"{slug}.md": f"Title: {slug}\nDate: {date}\nCategory: News\nSlug: {slug}\n\nBody.\n"
+        for slug, date in (("two-days-less-an-hour", "2024-06-15 20:00"),
+                           ("two-days-and-an-hour", "2024-06-15 18:00"))})
+    run = in_process(["sitemaps"], content, settings=PUBLISHING,
+                     env={"SOURCE_DATE_EPOCH": EPOCH, "SITEURL": PUBLIC_SITEURL})
+    assert run.problems == []
+    assert "sitemaps" in run.settings["PLUGINS"] and "news_feeds" not in run.settings["PLUGINS"]
+    locs = load(run, "news-sitemap.xml").xpath("s:url/s:loc/text()", namespaces=NS)
+    assert locs == [f"{PUBLIC_SITEURL}/2024/06/two-days-less-an-hour/"]
 
 
 def test_robots_txt_names_both_sitemaps(published_site):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from conftest import ARTICLE_URL
-from discovery_build import PUBLIC_SITEURL, site_file
+from helpers.building import ARTICLE_URL, PUBLIC_SITEURL
+from helpers.parsing import site_file
 
 TITLE = "Ruto & Macron Discuss Infrastructure Projects and France\u2019s Support for Kenya-Led Mission in Haiti"
 STANDFIRST = (

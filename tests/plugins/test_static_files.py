@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE_URL, copy_content, run_build
+from helpers.building import ARTICLE_URL, copy_content, run_build
 from plugins.content_checks import static_files
-from plugins.content_checks.static_files import (DEFAULT_STATIC_FILE_TYPES, inside_content,
-                                                 static_problem, story_problem)
+from plugins.content_checks.static_files import inside_content, static_problem, story_problem
+from newsroom.settings import DEFAULTS
+
+DEFAULT_STATIC_FILE_TYPES = DEFAULTS["STATIC_FILE_TYPES"]
 
 HEAD = "Title: {title}\nDate: 2024-06-01\nCategory: News\n\n"
 # The smallest file a PDF reader opens; its type is all that matters here.

@@ -25,7 +25,7 @@ def test_built_pages_chain_through_every_story(filler_site):
     """Following "Older story" from the newest story visits every story once."""
     import posixpath
 
-    from conftest import ARTICLE_URL, FILLER_ARTICLES
+    from helpers.building import ARTICLE_URL, FILLER_ARTICLES
 
     url, seen = ARTICLE_URL, []
     while url:

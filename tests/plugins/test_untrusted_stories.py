@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 
 HEAD = "Title: {title}\nDate: 2024-06-01\nCategory: News\n"
 

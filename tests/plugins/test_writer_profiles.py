@@ -20,7 +20,7 @@ import feedparser
 import pytest
 from PIL import Image, ImageDraw
 
-from conftest import ARTICLE_URL, ROOT, copy_content, run_build
+from helpers.building import ARTICLE_URL, ROOT, copy_content, run_build
 
 PUBLIC_SITEURL = "https://news.example.org"
 JANE_PAGE = "author/jane-doe/"

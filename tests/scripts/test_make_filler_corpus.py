@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pelicanconf
-from conftest import ROOT, filler_corpus_script
+from helpers.building import ROOT, filler_corpus_script
 
 SCRIPT = ROOT / "scripts" / "make_filler_corpus.py"
 

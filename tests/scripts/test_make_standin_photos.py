@@ -9,7 +9,7 @@ import sys
 
 from PIL import Image
 
-from conftest import FIXTURES, ROOT
+from helpers.building import FIXTURES, ROOT
 
 
 def standin_script():

@@ -156,6 +156,7 @@ class Nginx(Server):
         self.binary = require_nginx()
         self.site = site
         self.brotli = brotli
+        self.workers = 2  # "auto" for one per core
 
     def main_config(self) -> str:
         site = self.site
@@ -169,7 +170,7 @@ class Nginx(Server):
             lines.append(f"user {user};")
         temp = self.work / "temp"
         lines += [
-            "worker_processes 2;",
+            f"worker_processes {self.workers};",
             f"pid {self.work}/nginx.pid;",
             f"error_log {self.log} warn;",
             "events { worker_connections 1024; }",
@@ -228,12 +229,13 @@ class Caddy(Server):
         self.binary = require_caddy()
         self.sites = sites
         self.user = worker_user()
+        self.admin_socket = work / "admin.sock"
 
     def main_config(self) -> str:
         data = self.work / "caddy-data"
         lines = [
             "{",
-            "\tadmin off",
+            f"\tadmin unix/{self.admin_socket}",  # for `caddy reload`, as after a publish
             "\tauto_https off",
             f"\tstorage file_system {data}",
             "}",
@@ -275,6 +277,7 @@ class Caddy(Server):
         command = [self.binary, "run", "--config", str(config), "--adapter", "caddyfile"]
         if self.user:
             shutil.chown(data, self.user, self.user)
+            shutil.chown(self.work, self.user, self.user)  # for its admin socket
             command = ["setpriv", f"--reuid={self.user}", f"--regid={self.user}",
                        "--clear-groups", *command]
         with open(self.log, "wb") as log:
@@ -283,6 +286,13 @@ class Caddy(Server):
         for site in self.sites:
             wait_for_port(site.port, self.process, self.log)
         return self
+
+    def reload(self) -> None:
+        """What a host does after a publish: new redirects, then a graceful reload."""
+        self.write_redirects()
+        subprocess.run([self.binary, "reload", "--config", str(self.work / "main.Caddyfile"),
+                        "--adapter", "caddyfile", "--address", f"unix/{self.admin_socket}"],
+                       check=True, capture_output=True, cwd=self.work)
 
     def worker_users(self) -> set[str]:
         # setpriv execs Caddy in its own place: the process is Caddy itself.

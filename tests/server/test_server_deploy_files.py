@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from helpers.building import ROOT
 from hosting import DEPLOY
 
 

@@ -1,22 +1,22 @@
 """Zero-downtime publish, seen by readers: crawl nginx and Caddy while releases flip.
 
 Two builds that differ in a story (its page, the home page, lists and feeds)
-and in the theme's stylesheet (a new fingerprinted name) are published one
-after the other into the folder both servers serve, twice (v1, v2, then v1
-again), with `newsroom.publish.publish_folder`, the code behind
-`invoke publish --target DIR`, and an nginx reload after each publish as the
-README says. Meanwhile reader threads load pages over and over: a page,
-then, after a short random pause, the stylesheets, scripts and images it
-names. Every answer must be 200, and every page with its files must come
-from one release: each body (unpacked when it came gzip- or br-encoded) is
-compared with the two builds' own files, so a page of v1 whose stylesheet
-came from v2 (or whose fingerprinted stylesheet was gone after the flip) is
-an error.
+and in the theme's stylesheet (a new fingerprinted name) go live one after
+the other in the folder both servers serve: v1, then v2, v1 again and
+`invoke rollback` (back to v2), with `newsroom.publish.publish_folder` and
+`rollback_folder`, the code behind `invoke publish --target DIR` and
+`invoke rollback`, and after each flip a graceful reload of both servers, as
+the README says (redirects). Meanwhile reader threads load pages over and
+over: a page, then, after a short random pause, the stylesheets, scripts and
+images it names. Every answer must be 200, and every page with its files
+must come from one release: each body (unpacked when it came gzip- or
+br-encoded) is compared with the two builds' own files, so a page of v1
+whose stylesheet came from v2 (or whose fingerprinted stylesheet was gone
+after the flip) is an error.
 """
 
 from __future__ import annotations
 
-import posixpath
 import random
 import shutil
 import threading
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, run_build
 from hosting import (NGINX_BROTLI_MODULE, Caddy, Client, Nginx, Site, free_port, require_caddy,
                      require_nginx, scratch_dir, site_files)
 
@@ -154,7 +154,7 @@ class Reader(threading.Thread):
 
 
 def test_readers_never_see_an_error_or_two_releases_during_publishes(releases):
-    from newsroom.publish import live_release, publish_folder
+    from newsroom.publish import live_release, publish_folder, rollback_folder
 
     have_nginx = _available(require_nginx)
     have_caddy = _available(require_caddy)
@@ -168,7 +168,6 @@ def test_readers_never_see_an_error_or_two_releases_during_publishes(releases):
     try:
         first = publish_folder(releases["outputs"]["v1"], target, keep=5)
         assert target.is_symlink() and live_release(target) == first.release
-        nginx = None
         ports = []
         if have_nginx:
             (scratch / "nginx").mkdir()
@@ -202,13 +201,18 @@ def test_readers_never_see_an_error_or_two_releases_during_publishes(releases):
                 time.sleep(0.02)
 
         wait_for_loads()
-        flips = []
-        for version in ("v2", "v1"):
-            flip = publish_folder(releases["outputs"][version], target, keep=5)
-            assert flip.changed and live_release(target) == flip.release
-            flips.append(flip)
-            if nginx is not None:
-                nginx.reload()  # as after every publish (redirects.map), graceful
+        flips = {}
+        for step in ("v2", "v1", "rollback"):
+            if step == "rollback":  # back to the release before the live one: v2's
+                flip = rollback_folder(target)
+                assert flip.release == flips["v2"].release
+            else:
+                flip = publish_folder(releases["outputs"][step], target, keep=5)
+                assert flip.changed
+            assert live_release(target) == flip.release
+            flips[step] = flip
+            for server in servers:
+                server.reload()  # as after every publish (redirects), graceful
             wait_for_loads()
         stop.set()
         for reader in readers:
@@ -216,15 +220,16 @@ def test_readers_never_see_an_error_or_two_releases_during_publishes(releases):
         errors = [error for reader in readers for error in reader.errors]
         assert errors == [], "\n".join(errors[:20])
         for reader in readers:
-            # Each reader saw v1, then v2, then v1 again: the flips happened while it read.
+            # Each reader saw v1, v2, v1 again, then v2 (the rollback), in that
+            # order: the flips happened while it read.
             runs = [v for i, v in enumerate(reader.versions) if i == 0 or reader.versions[i - 1] != v]
-            assert runs[:1] == ["v1"] and "v2" in runs and runs[-1] == "v1", (reader.name, runs)
+            assert runs == ["v1", "v2", "v1", "v2"], (reader.name, runs)
         assert sum(r.requests for r in readers) > 200
-        # The live release (v1 again) still holds v2's fingerprinted stylesheet,
-        # for pages of v2 that readers were loading during the last flip.
+        # The live release (v2, rolled back to) now also holds v1's
+        # fingerprinted stylesheet, for pages of v1 still loading at the flip.
         live = target.resolve()
-        carried = [p for p in set(v2) - set(v1) if p.endswith(".css")]
-        assert carried and all((live / p).read_bytes() == v2[p] for p in carried)
+        carried = [p for p in set(v1) - set(v2) if p.endswith(".css")]
+        assert carried and all((live / p).read_bytes() == v1[p] for p in carried)
     finally:
         stop.set()
         for reader in readers:

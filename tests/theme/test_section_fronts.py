@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import ARTICLE_URL, ROOT, copy_content, run_build
+from helpers.building import ARTICLE_URL, ROOT, copy_content, run_build
 
 import pelicanconf
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from conftest import ARTICLE_URL
+from helpers.building import ARTICLE_URL
 
 
 def html_pages(output: Path) -> list[Path]:

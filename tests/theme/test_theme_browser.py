@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE_URL, ROOT
+from helpers.building import ARTICLE_URL, ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE_URL
+from helpers.building import ARTICLE_URL
 
 INITIAL_WINDOW = 14 * 1024
 PUBLIC = "https://news.example.org/"

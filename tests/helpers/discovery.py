@@ -1,8 +1,8 @@
 """A publishing build with hostile and dated test stories, shared by the
 Discovery tests (JSON-LD escaping, headline length, news sitemap window).
 
-Test modules get it through their own fixture calling ``discovery_site``;
-the build runs once per test process and is reused, to keep the suite fast.
+The session fixture ``discovery_site`` (tests/plugins/conftest.py) builds it
+once per test process with ``build_discovery_site``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import ROOT, copy_content, run_build
+from helpers.building import PUBLIC_SITEURL, PUBLISHING, BuildResult, copy_content, run_build
 
-PUBLIC_SITEURL = "https://news.example.org"
 # The build's clock: 16 June 2024, 12:00 UTC (SOURCE_DATE_EPOCH).
 BUILD_TIME = datetime(2024, 6, 16, 12, 0, tzinfo=UTC)
 NEWS_WINDOW_DAYS = 1
@@ -59,33 +58,15 @@ Body text of the future story.
 }
 
 
-def site_file(output: Path, url: str) -> Path:
-    """The output file behind an absolute URL of the published site."""
-    assert url.startswith(PUBLIC_SITEURL + "/"), url
-    path = url[len(PUBLIC_SITEURL) + 1:].split("#")[0]
-    if path == "" or path.endswith("/"):
-        path += "index.html"
-    return output / path
-
-
-_built: list = []
-
-
-def build_discovery_site(tmp_path_factory):
-    """The build (made on first use, then reused by every caller)."""
-    if _built:
-        return _built[0]
-    work = tmp_path_factory.mktemp("discovery")
+def build_discovery_site(work: Path) -> BuildResult:
+    """The real content plus STORIES, published at PUBLIC_SITEURL at BUILD_TIME."""
     content = copy_content(work)
     for name, text in STORIES.items():
         (content / "articles" / name).write_text(text, encoding="utf-8")
-    result = run_build(
+    return run_build(
         work / "output",
-        settings=ROOT / "publishconf.py",
+        settings=PUBLISHING,
         overrides={"PATH": str(content), "NEWS_SITEMAP_WINDOW_DAYS": NEWS_WINDOW_DAYS},
         search=False,
         env={"SOURCE_DATE_EPOCH": str(int(BUILD_TIME.timestamp())), "SITEURL": PUBLIC_SITEURL},
     )
-    assert result.returncode == 0, result.stderr
-    _built.append(result)
-    return result

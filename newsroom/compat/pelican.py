@@ -1,0 +1,179 @@
+"""Every use of Pelican's private API (checked against Pelican 4.12).
+
+pyproject.toml allows ``>=4.12,<4.13``; tests/newsroom/test_compat.py checks
+each item below against the installed Pelican.
+
+Reading (the story reader, plugins/content_checks/reader.py)
+
+* ``DISCARD``: ``pelican.readers._DISCARD``, the value a reader's
+  ``process_metadata`` returns to drop a field (a date that is no date).
+* ``parse_markdown_metadata``: ``MarkdownReader._parse_metadata``, which
+  turns Python-Markdown's ``Meta`` into Pelican metadata and reads the
+  reader's ``_md`` and ``_source_path``.
+
+Contents (plugins: photos, publication, writer_profiles)
+
+* ``body_html`` / ``set_body_html``: ``Content._content``, the body as read,
+  before Pelican resolves ``{filename}`` links for each page.
+* ``summary_html`` / ``set_summary_html``: ``Content._summary``, the
+  ``Summary:`` HTML that ``refresh_metadata_intersite_links`` copies back.
+* ``rewrite_before_links``: wraps ``Content._update_content``, the step that
+  resolves ``{filename}`` links each time the body or summary is shown.
+
+Output
+
+* ``skip_output``: Pelican.run calls ``generator.generate_output(writer)`` on
+  each generator that has it; replacing it on an instance writes nothing.
+* ``FeedWriter``: ``Writer._create_new_feed`` and
+  ``Writer._add_item_to_the_feed``, the two steps of ``Writer.write_feed``,
+  and the ``site_url``/``feed_url`` it sets before calling them.
+
+Settings (newsroom/build.py)
+
+* ``raised_by_settings_file``: an exception whose traceback passes through
+  ``pelican.settings.load_source`` or ``get_settings_from_file`` came from
+  running the settings file.
+
+Log messages (newsroom/problems.py)
+
+* ``message_kind``: the templates of the Pelican warnings and errors the
+  build rewords (``MESSAGES``), matched on the record's unformatted ``msg``.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from pelican.readers import _DISCARD
+from pelican.writers import Writer
+
+# --- reading -----------------------------------------------------------------------
+
+#: Returned by ``process_metadata``: Pelican drops the field.
+DISCARD = _DISCARD
+
+
+def parse_markdown_metadata(reader, md, source_path: str, meta: dict) -> dict:
+    """Pelican's metadata for Python-Markdown's ``meta``, as ``MarkdownReader.read`` makes it.
+
+    ``reader`` is a ``MarkdownReader``; ``md`` the ``Markdown`` instance that
+    converted the file (Pelican converts formatted fields such as Summary
+    with it).
+    """
+    reader._md = md
+    reader._source_path = source_path
+    return reader._parse_metadata(meta)
+
+
+# --- contents ----------------------------------------------------------------------
+
+def body_html(content) -> str:
+    """The body as read (``{filename}`` links not yet resolved); "" if none."""
+    return content._content or ""
+
+
+def set_body_html(content, html: str) -> None:
+    content._content = html
+
+
+def summary_html(content) -> str | None:
+    """The ``Summary:`` HTML as read, or None when the story has none."""
+    return getattr(content, "_summary", None)
+
+
+def set_summary_html(content, html: str) -> None:
+    """Replace the summary (Pelican copies ``_summary`` back into the metadata)."""
+    content._summary = html
+    content.metadata["summary"] = html
+
+
+def rewrite_before_links(content, rewrite) -> None:
+    """Call ``rewrite(html, siteurl)`` on the body and summary each time they are shown,
+    before Pelican resolves their ``{filename}`` links for that page."""
+    update = content._update_content
+
+    def update_content(text, siteurl):
+        return update(rewrite(text, siteurl), siteurl)
+
+    content._update_content = update_content
+
+
+# --- output ------------------------------------------------------------------------
+
+def _no_output(writer) -> None:
+    return None
+
+
+def skip_output(generators) -> None:
+    """Pelican writes nothing for these generators (it still runs its other steps)."""
+    for generator in generators:
+        generator.generate_output = _no_output
+
+
+class FeedWriter(Writer):
+    """Pelican's Writer with the feed steps as public hooks.
+
+    ``Writer.write_feed`` (public) sets ``site_url`` and ``feed_url``, makes
+    the feed with ``_create_new_feed``, then adds each item with
+    ``_add_item_to_the_feed``. A subclass overrides ``new_feed`` and
+    ``add_feed_item`` instead of those private methods.
+    """
+
+    def new_feed(self, feed_type: str, feed_title, context, site_url: str, feed_url: str):
+        raise NotImplementedError
+
+    def add_feed_item(self, feed, item, site_url: str) -> None:
+        raise NotImplementedError
+
+    def _create_new_feed(self, feed_type, feed_title, context):
+        return self.new_feed(feed_type, feed_title, context, self.site_url, self.feed_url)
+
+    def _add_item_to_the_feed(self, feed, item):
+        self.add_feed_item(feed, item, self.site_url)
+
+
+# --- settings ----------------------------------------------------------------------
+
+#: The functions of pelican/settings.py that run a settings file.
+SETTINGS_LOADERS = ("load_source", "get_settings_from_file")
+
+
+def raised_by_settings_file(error: BaseException) -> bool:
+    """True if ``error`` came out of importing the settings file (not out of Pelican)."""
+    return any(frame.name in SETTINGS_LOADERS
+               and frame.filename.endswith(os.path.join("pelican", "settings.py"))
+               for frame in traceback.extract_tb(error.__traceback__))
+
+
+# --- log messages ------------------------------------------------------------------
+
+#: kind -> the template Pelican logs (``record.msg``), where it is logged.
+MESSAGES = {
+    # generators.py, ArticlesGenerator/PagesGenerator.generate_context (args: path)
+    "unreadable": "Could not process %s",
+    # contents.py, Content._has_valid_mandatory_properties (args: content, field)
+    "missing_field": "Skipping %s: could not find information about '%s'",
+    # contents.py, Content._has_valid_save_as (args: content, save_as)
+    "outside_output": "Skipping %s: file %r would be written outside output path",
+    # urlwrappers.py, URLWrapper.slug (args: class name, name)
+    "no_slug": 'Unable to generate valid slug for %s "%s".',
+    # contents.py, Content._link_replacer (args: link target)
+    "missing_link": "Unable to find '%s', skipping url replacement.",
+    # cache.py, FileStampDataCacher._get_file_stamp (args: path, error)
+    "missing_file": "Cannot get modification stamp for %s\n\t%s",
+    # readers.py, MarkdownReader._parse_metadata (args: field, path)
+    "duplicate_field": "Duplicate definition of `%s` for %s. Using first one.",
+    # utils.py, process_translations (args: count, slug, [lang,] paths...;
+    # Pelican appends ": \n%s..." with one %s per path)
+    "duplicate_items": 'There are %s items "%s" with lang %s',
+    "duplicate_originals": "There are %s original (not translated) items %s",
+}
+
+
+def message_kind(template: str) -> str | None:
+    """Which of ``MESSAGES`` a log record's ``msg`` is, or None."""
+    for kind, known in MESSAGES.items():
+        if template.startswith(known):
+            return kind
+    return None

@@ -1,0 +1,444 @@
+"""What the site relies on inside Pelican, livereload and Pagefind is still there.
+
+One test per touch point of ``newsroom.compat``: run this file after
+upgrading one of them. A failure names the item in newsroom/compat/ and
+what to check; fix that module (and its docstring) or keep the old version.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import gzip
+import importlib.metadata
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _must(condition, item: str, what: str) -> None:
+    if not condition:
+        pytest.fail(f"{item}: {what}", pytrace=False)
+
+
+def _parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+# --- Pelican -------------------------------------------------------------------------
+
+@pytest.fixture
+def pelican_settings(tmp_path):
+    from pelican.settings import read_settings
+
+    content = tmp_path / "content"
+    content.mkdir()
+    return read_settings(override={
+        "PATH": str(content), "OUTPUT_PATH": str(tmp_path / "output"), "PLUGINS": [],
+        "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False, "SITEURL": "",
+        "FEED_ALL_ATOM": None, "TIMEZONE": "UTC", "DEFAULT_DATE": (2024, 6, 1),
+    })
+
+
+def _page(settings, body="<p>body</p>", **metadata):
+    from pelican.contents import Page
+
+    metadata.setdefault("title", "A page")
+    return Page(body, metadata=metadata, settings=settings,
+                source_path=os.path.join(settings["PATH"], "pages", "a.md"),
+                context={"localsiteurl": "", "generated_content": {}, "static_content": {},
+                         "static_links": set()})
+
+
+def test_pelican_discard_drops_a_field(pelican_settings):
+    from pelican.readers import MarkdownReader, Readers
+
+    from newsroom.compat import pelican as compat
+
+    item = "newsroom/compat/pelican.py DISCARD (pelican.readers._DISCARD)"
+    _must(MarkdownReader(pelican_settings).process_metadata("slug", "  ") is compat.DISCARD,
+          item, "Pelican's own processors no longer return it for an empty field")
+
+    class Reader(MarkdownReader):
+        def process_metadata(self, name, value):
+            if name == "colour":
+                return compat.DISCARD
+            return super().process_metadata(name, value)
+
+    path = Path(pelican_settings["PATH"]) / "a.md"
+    path.write_text("Title: A\nColour: red\n\nBody\n", encoding="utf-8")
+    readers = Readers(pelican_settings)
+    readers.readers["md"] = Reader(pelican_settings)
+    from pelican.contents import Page
+
+    page = readers.read_file(pelican_settings["PATH"], "a.md", content_class=Page)
+    _must("colour" not in page.metadata, item,
+          "a field whose processor returns it is no longer dropped by Readers.read_file")
+
+
+def test_pelican_markdown_metadata_parser(pelican_settings):
+    from markdown import Markdown
+    from pelican.readers import MarkdownReader
+
+    from newsroom.compat.pelican import parse_markdown_metadata
+
+    item = "newsroom/compat/pelican.py parse_markdown_metadata (MarkdownReader._parse_metadata)"
+    _must(_parameters(MarkdownReader._parse_metadata) == ["self", "meta"], item,
+          f"its signature is now {inspect.signature(MarkdownReader._parse_metadata)}")
+    md = Markdown(extensions=["markdown.extensions.meta"])
+    md.convert("Title: A headline\nSummary: *Short*\n\nThe body.\n")
+    metadata = parse_markdown_metadata(MarkdownReader(pelican_settings), md, "x.md", md.Meta)
+    _must(metadata.get("title") == "A headline", item, f"plain fields: got {metadata}")
+    _must(metadata.get("summary") == "<p><em>Short</em></p>", item,
+          f"formatted fields are no longer converted with the reader's _md: got {metadata}")
+
+
+def test_pelican_content_body_and_summary(pelican_settings):
+    from newsroom.compat import pelican as compat
+
+    item = "newsroom/compat/pelican.py body_html/summary_html (Content._content, _summary)"
+    page = _page(pelican_settings, summary="<p>standfirst</p>")
+    _must(compat.body_html(page) == "<p>body</p>", item, "Content._content is not the body")
+    _must(compat.summary_html(page) == "<p>standfirst</p>", item,
+          "Content._summary is not the Summary: metadata")
+    compat.set_body_html(page, "<p>new body</p>")
+    compat.set_summary_html(page, "<p>new standfirst</p>")
+    page.refresh_metadata_intersite_links()
+    _must(page.content == "<p>new body</p>", item, "a body set before rendering is not shown")
+    _must(page.summary == "<p>new standfirst</p>", item,
+          "a summary set before rendering is not shown")
+
+
+def test_pelican_rewrite_before_links(pelican_settings):
+    from newsroom.compat import pelican as compat
+
+    item = "newsroom/compat/pelican.py rewrite_before_links (Content._update_content)"
+    _must(_parameters(type(_page(pelican_settings))._update_content)
+          == ["self", "content", "siteurl"], item, "its signature changed")
+    page = _page(pelican_settings, body='<a href="TOKEN">x</a>', summary='<a href="TOKEN">s</a>')
+    seen = []
+
+    def rewrite(text, siteurl):
+        seen.append(siteurl)
+        return text.replace("TOKEN", "{tag}politics") if text else text
+
+    compat.rewrite_before_links(page, rewrite)
+    page.refresh_metadata_intersite_links()
+    body = page.get_content("https://example.org")
+    _must('href="https://example.org/tag/politics.html"' in body, item,
+          f"the rewritten body does not reach Pelican's link resolution: {body}")
+    _must("tag/politics.html" in page.summary, item,
+          f"the summary is not rewritten before its links are resolved: {page.summary}")
+    _must("https://example.org" in seen, item, "the page's site URL is not passed on")
+
+
+def test_pelican_skip_output(tmp_path, pelican_settings):
+    from pelican import Pelican, signals
+
+    from newsroom.compat.pelican import skip_output
+
+    item = "newsroom/compat/pelican.py skip_output (Pelican.run calls generate_output)"
+    source = inspect.getsource(Pelican.run)
+    _must("p.generate_output(writer)" in source, item,
+          "Pelican.run no longer calls generate_output(writer) on each generator")
+    article = Path(pelican_settings["PATH"]) / "a.md"
+    article.write_text("Title: A\nDate: 2024-06-01\n\nBody\n", encoding="utf-8")
+    signals.all_generators_finalized.connect(skip_output)
+    try:
+        Pelican(pelican_settings).run()
+    finally:
+        signals.all_generators_finalized.disconnect(skip_output)
+    output = Path(pelican_settings["OUTPUT_PATH"])
+    written = sorted(str(p.relative_to(output)) for p in output.rglob("*")) if output.exists() else []
+    _must(not written, item, f"Pelican still wrote files: {written[:5]}")
+
+
+def test_pelican_feed_writer_hooks(pelican_settings):
+    from feedgenerator import Atom1Feed
+    from pelican.writers import Writer
+
+    from newsroom.compat.pelican import FeedWriter
+
+    item = "newsroom/compat/pelican.py FeedWriter (Writer._create_new_feed, _add_item_to_the_feed)"
+    _must(_parameters(Writer._create_new_feed) == ["self", "feed_type", "feed_title", "context"],
+          item, f"_create_new_feed is now {inspect.signature(Writer._create_new_feed)}")
+    _must(_parameters(Writer._add_item_to_the_feed) == ["self", "feed", "item"],
+          item, f"_add_item_to_the_feed is now {inspect.signature(Writer._add_item_to_the_feed)}")
+    calls = []
+
+    class Recorder(FeedWriter):
+        def new_feed(self, feed_type, feed_title, context, site_url, feed_url):
+            calls.append(("feed", feed_type, feed_title, site_url, feed_url))
+            return Atom1Feed(title="t", link=site_url + "/", description="")
+
+        def add_feed_item(self, feed, item, site_url):
+            calls.append(("item", item, site_url))
+
+    writer = Recorder(pelican_settings["OUTPUT_PATH"], settings=pelican_settings)
+    context = {"SITEURL": "https://example.org", "FEED_DOMAIN": "https://example.org",
+               "SITENAME": "S"}
+    writer.write_feed(["story"], context, path=None, url="feeds/all.atom.xml",
+                      feed_type="atom", feed_title="World")
+    _must(calls == [("feed", "atom", "World", "https://example.org",
+                     "https://example.org/feeds/all.atom.xml"),
+                    ("item", "story", "https://example.org")], item,
+          f"write_feed no longer calls the two steps with site_url/feed_url set: {calls}")
+
+
+def test_pelican_settings_file_errors(tmp_path):
+    from pelican.settings import read_settings
+
+    from newsroom.compat.pelican import raised_by_settings_file
+
+    item = "newsroom/compat/pelican.py raised_by_settings_file (SETTINGS_LOADERS)"
+    settings = tmp_path / "broken.py"
+    settings.write_text("SITENAME = 'x'\nVALUE = 1 / 0\n", encoding="utf-8")
+    with pytest.raises(ZeroDivisionError) as raised:
+        read_settings(str(settings))
+    _must(raised_by_settings_file(raised.value), item,
+          "an error in the settings file no longer passes through load_source or "
+          "get_settings_from_file in pelican/settings.py")
+    try:
+        raise ValueError("not from a settings file")
+    except ValueError as error:
+        _must(not raised_by_settings_file(error), item, "any error counts as the settings'")
+
+
+def _pelican_strings() -> set[str]:
+    import pelican
+
+    found = set()
+    for path in Path(pelican.__file__).parent.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)
+    return found
+
+
+def test_pelican_log_messages_are_still_emitted():
+    from newsroom.compat.pelican import MESSAGES, message_kind
+
+    strings = _pelican_strings()
+    for kind, template in MESSAGES.items():
+        _must(template in strings, f"newsroom/compat/pelican.py MESSAGES[{kind!r}]",
+              f"Pelican no longer logs {template!r}; find its new wording in Pelican's "
+              "source and update MESSAGES (newsroom/problems.py rewords it)")
+        _must(message_kind(template) == kind, f"MESSAGES[{kind!r}]",
+              "another template is a prefix of it")
+    _must(message_kind("Something else %s") is None, "message_kind", "matches anything")
+
+
+# --- livereload ----------------------------------------------------------------------
+
+def test_livereload_server_application_hook():
+    from livereload import Server
+
+    item = "newsroom/compat/livereload.py AppServer (livereload.Server.application)"
+    _must(_parameters(Server.application)
+          == ["self", "port", "host", "liveport", "debug", "live_css"], item,
+          f"Server.application is now {inspect.signature(Server.application)}")
+    _must("watcher" in _parameters(Server.__init__), item, "Server() takes no watcher")
+    serve = inspect.getsource(Server.serve)
+    _must("self.application(" in serve, item, "Server.serve no longer calls self.application")
+    _must("self.watcher._changes.append" in serve, item + " / WatchfilesWatcher",
+          "Server.serve no longer queues its restart on watcher._changes")
+
+
+def test_livereload_handlers():
+    from livereload import handlers
+
+    item = "newsroom/compat/livereload.py AppServer (livereload.handlers)"
+    for name in ("LiveReloadHandler", "ForceReloadHandler", "LiveReloadJSHandler",
+                 "StaticFileHandler"):
+        _must(hasattr(handlers, name), item, f"livereload.handlers.{name} is gone")
+    handler = handlers.LiveReloadHandler
+    for attribute in ("watcher", "live_css", "waiters"):
+        _must(hasattr(handler, attribute), item, f"LiveReloadHandler.{attribute} is gone")
+    start = inspect.getsource(handler.start_tasks)
+    _must("watcher.start(cls.poll_tasks)" in start, item + " / WatchfilesWatcher",
+          "start_tasks no longer hands poll_tasks to watcher.start")
+    _must("watcher.examine()" in inspect.getsource(handler.poll_tasks),
+          item + " / WatchfilesWatcher", "poll_tasks no longer calls watcher.examine()")
+
+
+def test_livereload_watcher_protocol():
+    from livereload.watcher import Watcher
+
+    item = "newsroom/compat/livereload.py WatchfilesWatcher (livereload.watcher.Watcher)"
+    watcher = Watcher()
+    _must(_parameters(Watcher.watch) == ["self", "path", "func", "delay", "ignore"], item,
+          f"Watcher.watch is now {inspect.signature(Watcher.watch)}")
+    for attribute in ("_tasks", "_changes", "filepath"):
+        _must(hasattr(watcher, attribute), item, f"Watcher().{attribute} is gone")
+    watcher.watch("/somewhere", None, 0.5, ignore=None)
+    task = watcher._tasks.get("/somewhere") or {}
+    _must({"func", "delay", "ignore"} <= set(task), item,
+          f"tasks are no longer stored as {{func, delay, ignore}}: {task}")
+
+
+def test_livereload_watcher_runs_tasks_on_change(tmp_path):
+    from tornado.ioloop import IOLoop
+
+    from newsroom.compat.livereload import WatchfilesWatcher
+
+    results: list = []
+    ran: list = []
+
+    def serve():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        loop = IOLoop.current()
+        watcher = WatchfilesWatcher(interval=0.1)
+        watcher.watch(str(tmp_path), lambda: ran.append(1), 0.5)
+        watcher._changes.append(("__livereload__", 0))
+
+        def poll():
+            result = watcher.examine()
+            results.append(result)
+            if result[0] and result[0] != "__livereload__":
+                loop.stop()
+
+        watcher.start(poll)
+        loop.call_later(0.5, lambda: (tmp_path / "story.md").write_text("changed"))
+        loop.call_later(15, loop.stop)
+        loop.start()
+        watcher.stop()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    thread.join(30)
+    item = "newsroom/compat/livereload.py WatchfilesWatcher"
+    _must(results[:1] == [("__livereload__", 0)], item,
+          f"the queued restart is not returned first: {results}")
+    _must(results[-1] == (str(tmp_path / "story.md"), 0.5), item,
+          f"a change does not come back as (path, delay): {results}")
+    _must(ran == [1], item, f"the task ran {len(ran)} times, not once")
+
+
+# --- Pagefind ------------------------------------------------------------------------
+
+def test_pagefind_is_the_pinned_version():
+    from newsroom.compat.pagefind import PINNED_VERSION
+
+    installed = importlib.metadata.version("pagefind")
+    _must(installed == PINNED_VERSION, "newsroom/compat/pagefind.py PINNED_VERSION",
+          f"Pagefind {installed} is installed, the index format was checked for "
+          f"{PINNED_VERSION}: run this file, then update PINNED_VERSION and pyproject.toml")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    _must(f'"pagefind[bin]=={PINNED_VERSION}"' in pyproject, "pyproject.toml",
+          f"Pagefind is not pinned to {PINNED_VERSION} exactly")
+
+
+PAGE = """<!doctype html><html lang="en"><head><title>{title}</title></head>
+<body><main data-pagefind-body><h1>{title}</h1>
+<p data-pagefind-filter="section">{section}</p><p data-pagefind-filter="topic">{topic}</p>
+<p data-pagefind-meta="date">2024-06-0{n}</p><p>{text}</p></main></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def pagefind_index(tmp_path_factory) -> Path:
+    """Pagefind's own index of a small site (untouched by the build)."""
+    site = tmp_path_factory.mktemp("pagefind") / "site"
+    words = "parliament budget election harbour football drought vaccine railway".split()
+    for n in range(1, 8):
+        page = site / f"story-{n}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(PAGE.format(
+            title=f"Story {n} about {words[n]}", n=n, section=["World", "Politics", "Sport"][n % 3],
+            topic=["Rain", "Roads"][n % 2], text=" ".join(words[: n + 1]) * 20), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return site / "pagefind"
+
+
+def test_pagefind_entry_file(pagefind_index):
+    from newsroom.compat import pagefind
+
+    item = "newsroom/compat/pagefind.py read_entry/languages/meta_path"
+    entry, _raw = pagefind.read_entry(pagefind_index)
+    _must(entry.get("version") == pagefind.PINNED_VERSION, item,
+          f"the index says it was written by Pagefind {entry.get('version')}")
+    languages = pagefind.languages(entry)
+    _must(list(languages) == ["en"], item, f"languages: {list(languages)}")
+    meta = pagefind.meta_path(pagefind_index, languages["en"]["hash"])
+    _must(meta.is_file(), item, f"{meta.name} is not the language's metadata file")
+
+
+def test_pagefind_cbor_round_trips_byte_for_byte(pagefind_index):
+    from newsroom.compat import pagefind
+
+    files = [p for p in pagefind_index.rglob("*")
+             if p.suffix in (".pf_meta", ".pf_filter", ".pf_index")]
+    _must({p.suffix for p in files} == {".pf_meta", ".pf_filter", ".pf_index"},
+          "newsroom/compat/pagefind.py", f"index files: {sorted(p.name for p in files)}")
+    for path in files:
+        data = gzip.decompress(path.read_bytes())
+        _must(data.startswith(pagefind.MAGIC), "newsroom/compat/pagefind.py MAGIC",
+              f"{path.name} starts with {data[:16]!r}")
+        body = data[len(pagefind.MAGIC):]
+        _must(pagefind.encode(pagefind.decode(body)) == body, "newsroom/compat/pagefind.py cbor2",
+              f"{path.name} does not come back byte for byte: check cbor2's encoder options")
+
+
+def test_pagefind_filter_files_and_references(pagefind_index):
+    from newsroom.compat import pagefind
+
+    item = "newsroom/compat/pagefind.py filter_values/is_filter_reference"
+    paths = pagefind.filter_paths(pagefind_index, "en")
+    names = {}
+    for path in paths:
+        name, entries = pagefind.filter_values(pagefind.read_index_file(path))
+        names[pagefind.filter_name(path)] = name
+        _must(all(isinstance(value, str) and all(isinstance(n, int) for n in pages)
+                  for value, pages in entries), item, f"{path.name}: {entries}")
+    _must(sorted(names.values()) == ["section", "topic"], item, f"filters: {names}")
+    entry, _raw = pagefind.read_entry(pagefind_index)
+    meta = pagefind.read_index_file(
+        pagefind.meta_path(pagefind_index, pagefind.languages(entry)["en"]["hash"]))
+    found = set()
+
+    def walk(value):
+        if pagefind.is_filter_reference(value, set(names)):
+            found.add(value[1])
+            _must(value[0] == names[value[1]], item, f"pair {value} names another filter")
+        elif isinstance(value, list):
+            for part in value:
+                walk(part)
+
+    walk(meta)
+    _must(found == set(names), item,
+          f"the metadata file names filter files {sorted(found)}, there are {sorted(names)}")
+
+
+def test_pagefind_index_is_made_stable(pagefind_index, tmp_path):
+    import shutil
+
+    from newsroom.search_index import sort_filter_values
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(pagefind_index, first)
+    shutil.copytree(pagefind_index, second)
+    sort_filter_values(first)
+    sort_filter_values(second)
+    sort_filter_values(second)  # a second pass changes nothing
+    listing = sorted(str(p.relative_to(first)) for p in first.rglob("*"))
+    _must(listing == sorted(str(p.relative_to(second)) for p in second.rglob("*")),
+          "newsroom/search_index.py", "sorting is not idempotent")
+    for name in listing:
+        if (first / name).is_file():
+            _must((first / name).read_bytes() == (second / name).read_bytes(),
+                  "newsroom/search_index.py", f"{name} differs between two passes")
+    entry = json.loads((first / "pagefind-entry.json").read_text(encoding="utf-8"))
+    _must(re.fullmatch(r"en_[0-9a-f]+", entry["languages"]["en"]["hash"]),
+          "newsroom/compat/pagefind.py", f"entry: {entry}")
