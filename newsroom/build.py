@@ -525,8 +525,9 @@ def run_pagefind(site: Path) -> list[str]:
         sort_filter_values(site / "pagefind")
     except (OSError, ValueError, KeyError) as error:
         return [f"search index: cannot put Pagefind's index in a stable order ({error}); "
-                "a newer Pagefind may have changed its format: pin the version that "
-                "works in pyproject.toml"]
+                "a Pagefind other than the one pinned in pyproject.toml may have changed "
+                "its format: install the pinned one, or see newsroom/compat/pagefind.py "
+                "and run tests/newsroom/test_compat.py"]
     return []
 
 

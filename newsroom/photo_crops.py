@@ -5,8 +5,8 @@ story's lead photo (``Photo.crops[name]``, a rendition dict: ``url``,
 ``width``, ``height``, ``type``). Other parts of the site ask for a crop by
 name; the names are spelt only here, and every user imports them:
 
-* ``PHOTO_CROPS`` (pelicanconf.py) and the photos plugin's default make
-  the crops in ``CROP_RATIOS``;
+* ``PHOTO_CROPS``'s default (``newsroom.settings.DEFAULTS``) makes the
+  crops in ``CROP_RATIOS``;
 * the social card (Open Graph and Twitter, ``theme/templates/partials/
   head_meta.html``) shows ``CARD_CROP`` through ``Photo.card_image``;
 * a story's JSON-LD ``image`` lists ``ARTICLE_IMAGE_CROPS`` in that order

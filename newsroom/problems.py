@@ -2,10 +2,11 @@
 
 Every WARNING or ERROR record from Pelican or a plugin becomes a problem.
 Pelican's own messages are vague (no line, sometimes no file, absolute
-paths); the ``content_checks`` plugin reports the same mistakes earlier and
-precisely, marking the files involved in a ``problem_paths`` extra. Pelican's
-follow-up messages about those files are then dropped, and the rest are
-reworded so that each still names its file and says what to do.
+paths); the plugins report the same mistakes earlier and precisely through
+``report_problem`` (the problems API below), naming the files involved.
+Pelican's follow-up messages about those files are then dropped, and the
+rest are reworded so that each still names its file and says what to do
+(the wording Pelican uses is in ``newsroom.compat.pelican``).
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from newsroom.compat.pagefind import CONTENT_NAMED as PAGEFIND_CONTENT_NAMED
+
 IMMUTABLE_LIST = "immutable.txt"
 PRECOMPRESSED_SUFFIXES = (".gz", ".br")
 FINGERPRINT_PATTERN = r"[^/]+\.[0-9a-f]{10}\.(?:css|js)"  # plugins/asset_fingerprints
@@ -56,8 +58,7 @@ def immutable_pattern(theme_dir: str = "theme",
     photos = re.escape(photo_dir.strip("/"))
     return re.compile(
         "^(?:"
-        r"pagefind/(?:fragment/[^/]+\.pf_fragment|index/[^/]+\.pf_index|filter/[^/]+\.pf_filter)"
-        r"|pagefind/pagefind\.[^/]+\.pf_meta"
+        f"pagefind/{PAGEFIND_CONTENT_NAMED}"
         f"|{photos}/[^/]+"
         f"|{theme}/(?:[^/]+/)*{FINGERPRINT_PATTERN}"
         ")$"

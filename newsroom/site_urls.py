@@ -13,7 +13,11 @@ from urllib.parse import urljoin, urlsplit
 
 
 def public_site_url(settings) -> str:
-    """The absolute site URL without a trailing slash, or "" in dev builds."""
+    """The absolute site URL without a trailing slash, or "" in dev builds.
+
+    Computed once per build by ``newsroom.settings.resolve`` as
+    ``PUBLIC_SITEURL``; plugins and templates read that setting.
+    """
     site_url = str(settings.get("SITEURL") or "").rstrip("/")
     if settings.get("RELATIVE_URLS"):
         return ""

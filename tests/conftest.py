@@ -52,7 +52,7 @@ def filler_site(tmp_path_factory) -> BuildResult:
 
 
 @pytest.fixture
-def in_process(tmp_path, capsys):
+def in_process(tmp_path):
     """in_process(plugins, content=..., **options) -> PelicanRun, in ``tmp_path``/output.
 
     Pelican in this process with only ``plugins`` (see
@@ -64,8 +64,7 @@ def in_process(tmp_path, capsys):
         nonlocal runs
         runs += 1
         overrides = {"PATH": str(content), **options.pop("overrides", {})}
-        return run_pelican(tmp_path / f"output-{runs}", plugins, overrides=overrides,
-                           capsys=capsys, **options)
+        return run_pelican(tmp_path / f"output-{runs}", plugins, overrides=overrides, **options)
 
     return run
 

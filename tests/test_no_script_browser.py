@@ -44,8 +44,9 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from helpers.building import ROOT, copy_content, run_build
+from helpers.building import EPOCH, PUBLISHING, ROOT, copy_content, run_build
 from helpers.escaping import normalise
 
 pytestmark = pytest.mark.browser
@@ -561,14 +562,14 @@ def test_no_page_runs_script(browser, hostile_site, policy):
             redirects += 1
             if not target.startswith(hostile_site.url):
                 problems.append(f"{url}: redirects to {target}")
-            asked = []
-            watched.page.route(target, lambda route: (asked.append(route.request.url),
-                                                      route.abort("aborted")))
-        watched.page.goto(url, wait_until="load")
-        if target:
-            watched.page.wait_for_timeout(300)
-            if asked != [target]:
-                problems.append(f"{url}: did not move to {target} ({asked})")
+            watched.page.route(target, lambda route: route.abort("aborted"))
+            try:
+                with watched.page.expect_request(target, timeout=10_000):
+                    watched.page.goto(url, wait_until="load")
+            except PlaywrightTimeout:
+                problems.append(f"{url}: did not move to {target}")
+        else:
+            watched.page.goto(url, wait_until="load")
         watched.exercise()
         if watched.page.url != url:
             problems.append(f"{url}: navigated to {watched.page.url}")

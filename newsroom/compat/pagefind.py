@@ -21,6 +21,9 @@ site with the installed Pagefind and checks every point below.
 * The ``<hash>`` of a file name only has to change with its content: ours
   is the start of the SHA-256 of the uncompressed file, as long as
   Pagefind's (``write_index_file``).
+* Which files are named after their content (``CONTENT_NAMED``: servers may
+  cache them for ever, newsroom/site_files.py) and which keep their name
+  from build to build (``FIXED_NAMES``).
 
 CBOR is read and written with ``cbor2`` (PyPI), which writes Pagefind's
 bytes back exactly with its default (non-canonical) options: integers and
@@ -43,6 +46,11 @@ PINNED_VERSION = "1.5.2"
 MAGIC = b"pagefind_dcd"
 ENTRY_FILE = "pagefind-entry.json"
 FILTER_FOLDER = "filter"
+#: Paths inside the bundle folder of the files named after their content.
+CONTENT_NAMED = (r"(?:fragment/[^/]+\.pf_fragment|index/[^/]+\.pf_index"
+                 r"|filter/[^/]+\.pf_filter|pagefind\.[^/]+\.pf_meta)")
+#: Paths inside the bundle folder of the files whose names never change.
+FIXED_NAMES = r"(?:pagefind-entry\.json|pagefind[\w-]*\.(?:js|css)|wasm\.[^/]+\.pagefind)"
 
 
 # --- CBOR ---------------------------------------------------------------------------
@@ -147,6 +155,8 @@ def filter_name(path: Path) -> str:
 
 def filter_values(value) -> tuple[str, list]:
     """(filter name, [[value, [page numbers]], ...]) of a filter file's value."""
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], list):
+        raise ValueError(f"a filter file holds {type(value).__name__}, not [name, values]")
     name, entries = value
     if not isinstance(name, str) or not all(
         isinstance(e, list) and len(e) == 2 and isinstance(e[1], list) for e in entries

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import re
@@ -214,7 +215,6 @@ def run_pelican(
     settings: Path = DEVELOPMENT,
     overrides: dict | None = None,
     env: dict | None = None,
-    capsys=None,
 ) -> PelicanRun:
     """Render with Pelican in this process, with only ``plugins`` and CORE_PLUGINS.
 
@@ -222,7 +222,7 @@ def run_pelican(
     content folder of the test's own); ``env`` is set while the settings are
     read and Pelican runs (``SOURCE_DATE_EPOCH``, ``SITEURL``). Photo
     encoders run in this process (``PHOTO_WORKERS`` 1): no forking of the
-    test process. Pass pytest's ``capsys`` to get what plugins printed.
+    test process. What plugins print is in ``stdout``.
     """
     from pelican.settings import read_settings
 
@@ -237,12 +237,15 @@ def run_pelican(
         _forget_earlier_runs()
         output.mkdir(parents=True, exist_ok=True)
         resolved: dict = {}
-        problems = render(settings, output,
-                          {"PHOTO_WORKERS": 1, **(overrides or {}), "PLUGINS": chosen},
-                          output, resolved)
-        _forget_earlier_runs()
-    stdout = capsys.readouterr().out if capsys is not None else ""
-    return PelicanRun(output, problems, resolved, stdout)
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                problems = render(settings, output,
+                                  {"PHOTO_WORKERS": 1, **(overrides or {}), "PLUGINS": chosen},
+                                  output, resolved)
+        finally:
+            _forget_earlier_runs()
+    return PelicanRun(output, problems, resolved, printed.getvalue())
 
 
 def problem_about(problems: list[str], where: str) -> list[str]:

@@ -45,9 +45,10 @@ def vnu_messages(paths: list[Path], *options: str, timeout: int = 240) -> list[d
     return json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
 
 
-def vnu_errors(paths: list[Path], *options: str) -> list[str]:
-    """One line per error in ``paths`` (the 'wasm-unsafe-eval' complaint excused)."""
+def vnu_errors(paths: list[Path], *options: str, ignore=lambda message: False) -> list[str]:
+    """One line per error in ``paths``; the 'wasm-unsafe-eval' complaint and
+    the messages ``ignore`` returns true for are left out."""
     return [f"{m.get('url', '?')}:{m.get('lastLine', '?')}: {m.get('message')}"
             for m in vnu_messages(paths, *options)
             if (m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal")
-            and not vnu_misses_wasm_unsafe_eval(m.get("message", ""))]
+            and not vnu_misses_wasm_unsafe_eval(m.get("message", "")) and not ignore(m)]

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers.building import ARTICLE_URL, copy_content, run_build
-
-SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
-
-
-def hash_tree(root: Path) -> dict[str, str]:
-    """Every file under ``root`` (relative path -> SHA-256), symlinks included."""
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() or path.is_symlink()
-    }
+from helpers.building import ARTICLE_URL, SEED, copy_content, hash_tree, run_build
 
 
 @pytest.fixture

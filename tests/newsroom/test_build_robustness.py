@@ -153,10 +153,16 @@ def assert_clear_failure(result, *words: str) -> None:
 # --- a reference build and its photo cache ------------------------------------------
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """(photo cache, output) of one build with a temporary, warm photo cache."""
+def reference(site, tmp_path_factory):
+    """(photo cache, output) of one build with a temporary, warm photo cache.
+
+    The cache starts as a copy of the session's development build's
+    renditions (a cache holds each rendition under its published name), so
+    the build finds every rendition there instead of encoding them again.
+    """
     base = tmp_path_factory.mktemp("robust")
     cache, output = base / "photo-cache", base / "output"
+    shutil.copytree(site.output / "images" / "renditions", cache)
     result = run_build(output, overrides={"PHOTO_CACHE_PATH": str(cache)}, search=False)
     assert result.returncode == 0, result.stderr
     assert any(cache.iterdir()) and any((output / "images" / "renditions").iterdir())

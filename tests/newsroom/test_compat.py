@@ -158,7 +158,8 @@ def test_pelican_skip_output(tmp_path, pelican_settings):
     finally:
         signals.all_generators_finalized.disconnect(skip_output)
     output = Path(pelican_settings["OUTPUT_PATH"])
-    written = sorted(str(p.relative_to(output)) for p in output.rglob("*")) if output.exists() else []
+    written = sorted(str(p.relative_to(output)) for p in output.rglob("*")
+                     ) if output.exists() else []
     _must(not written, item, f"Pelican still wrote files: {written[:5]}")
 
 
@@ -354,8 +355,9 @@ def pagefind_index(tmp_path_factory) -> Path:
         page = site / f"story-{n}" / "index.html"
         page.parent.mkdir(parents=True)
         page.write_text(PAGE.format(
-            title=f"Story {n} about {words[n]}", n=n, section=["World", "Politics", "Sport"][n % 3],
-            topic=["Rain", "Roads"][n % 2], text=" ".join(words[: n + 1]) * 20), encoding="utf-8")
+            title=f"Story {n} about {words[n]}", n=n,
+            section=["World", "Politics", "Sport"][n % 3], topic=["Rain", "Roads"][n % 2],
+            text=" ".join(words[: n + 1]) * 20), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -442,3 +444,19 @@ def test_pagefind_index_is_made_stable(pagefind_index, tmp_path):
     entry = json.loads((first / "pagefind-entry.json").read_text(encoding="utf-8"))
     _must(re.fullmatch(r"en_[0-9a-f]+", entry["languages"]["en"]["hash"]),
           "newsroom/compat/pagefind.py", f"entry: {entry}")
+
+
+def test_pagefind_files_are_known(pagefind_index):
+    from newsroom.compat import pagefind
+
+    names = re.compile(f"^(?:{pagefind.CONTENT_NAMED}|{pagefind.FIXED_NAMES})$")
+    unknown = sorted(p.relative_to(pagefind_index).as_posix() for p in pagefind_index.rglob("*")
+                     if p.is_file() and not names.match(p.relative_to(pagefind_index).as_posix()))
+    _must(not unknown, "newsroom/compat/pagefind.py CONTENT_NAMED/FIXED_NAMES",
+          f"Pagefind writes files of a kind not classified there: {unknown}; say whether "
+          "their names change with their content (newsroom/site_files.py caches those for ever)")
+    content_named = [p for p in pagefind_index.rglob("*") if re.fullmatch(
+        pagefind.CONTENT_NAMED, p.relative_to(pagefind_index).as_posix())]
+    _must(all(re.search(r"_[0-9a-f]{7,}\.pf_", p.name) for p in content_named),
+          "newsroom/compat/pagefind.py CONTENT_NAMED",
+          f"not every such file has a hash in its name: {[p.name for p in content_named]}")

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers.building import ROOT, run_build
+from helpers.building import DEVELOPMENT, PUBLISHING, ROOT, write_files
 from newsroom.site_files import IMMUTABLE_LIST, immutable_pattern, read_immutable_list
 from plugins.asset_fingerprints import FingerprintCycle, fingerprint, hashed_name
 
 PUBLIC = "https://news.example.org/"
 STATIC = ROOT / "theme" / "static"
+STORY = "Title: A story\nDate: 2024-06-01\nCategory: News\n\nText.\n"
 HASHED = re.compile(r"^(?P<stem>[^/]+)\.(?P<hash>[0-9a-f]{10})\.(?P<ext>css|js)$")
 
 
@@ -142,17 +143,17 @@ def test_development_build_keeps_plain_names_and_bytes(site):
     assert "../theme/css/search.css" in head.xpath("//link[@rel='stylesheet']/@href")
 
 
-def test_asset_url_of_a_missing_file_fails_the_build(tmp_path):
+def test_asset_url_of_a_missing_file_fails_the_build(in_process, tmp_path):
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
     head = theme / "templates" / "partials" / "head.html"
     head.write_text(head.read_text(encoding="utf-8").replace(
         "asset_url('css/print.css')", "asset_url('css/prnt.css')"), encoding="utf-8")
-    result = run_build(tmp_path / "output", overrides={"THEME": str(theme)}, search=False)
-    assert result.returncode == 1
-    assert ("asset_url('css/prnt.css') names no file of the theme's static folder"
-            in result.stderr)
-    assert not (tmp_path / "output").exists()
+    write_files(tmp_path / "content", {"articles/a.md": STORY})
+    run = in_process(["asset_fingerprints"], tmp_path / "content",
+                     overrides={"THEME": str(theme)})
+    assert len(run.problems) == 1, run.problems
+    assert "asset_url('css/prnt.css') names no file of the theme's static folder" in run.problems[0]
 
 
 # --- the hashing itself ---------------------------------------------------------------
@@ -186,27 +187,19 @@ def test_stylesheets_that_point_at_each_other_are_refused():
         fingerprint({"a.css": b".a{background:url(b.css)}", "b.css": b".b{background:url(a.css)}"})
 
 
-def test_site_links_and_reserved_names_follow_the_published_files(tmp_path):
+def test_site_links_and_reserved_names_follow_the_published_files(in_process, tmp_path):
     """A story may link theme files only as they are published; immutable.txt is the build's."""
-    from helpers.building import copy_content
-
-    content = copy_content(tmp_path)
-    (content / "articles" / "2024-06-16-links.md").write_text(
+    write_files(tmp_path / "content", {"articles/2024-06-16-links.md": (
         "Title: Links to the theme\nDate: 2024-06-16 10:00\nCategory: Politics\n"
         "Authors: Staff Reporter\nSummary: Links.\nRedirect_from: /immutable.txt\n\n"
-        "The [icon](/theme/favicon.svg) and the [stylesheet](/theme/css/site.css).\n",
-        encoding="utf-8")
+        "The [icon](/theme/favicon.svg) and the [stylesheet](/theme/css/site.css).\n")})
     redirect = ('content/articles/2024-06-16-links.md:6: Redirect_from "/immutable.txt" writes '
                 "the file immutable.txt/index.html, inside immutable.txt, which the publishing "
                 "build (its list of content-named files) writes as a file; remove this line")
     css_link = 'content/articles/2024-06-16-links.md:8: link "/theme/css/site.css" is not a page'
-    for settings, expected in (("pelicanconf.py", [redirect]),
-                               ("publishconf.py", [css_link, redirect])):
-        result = run_build(tmp_path / settings, settings=ROOT / settings,
-                           overrides={"PATH": str(content)}, search=False)
-        assert result.returncode == 1, settings
-        errors = [line.removeprefix("error: ") for line in result.stderr.splitlines()
-                  if line.startswith("error: ")]
-        assert len(errors) == len(expected), (settings, errors)
-        for line, start in zip(sorted(errors), sorted(expected)):
-            assert line.startswith(start), (settings, line)
+    for settings, expected in ((DEVELOPMENT, [redirect]), (PUBLISHING, [css_link, redirect])):
+        run = in_process(["content_checks", "redirects", "asset_fingerprints"],
+                         tmp_path / "content", settings=settings)
+        assert len(run.problems) == len(expected), (settings.name, run.problems)
+        for line, start in zip(sorted(run.problems), sorted(expected)):
+            assert line.startswith(start), (settings.name, line)

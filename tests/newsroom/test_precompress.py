@@ -1,4 +1,9 @@
-"""Precompressed .gz and .br copies in the publishing build (newsroom/precompress.py)."""
+"""Precompressed .gz and .br copies in the publishing build (newsroom/precompress.py).
+
+That the copies are reproducible is tested with the rest of the build
+(tests/newsroom/test_reproducible_build.py); that the development build has
+none, in tests/newsroom/test_fingerprints.py.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,7 @@ import stat
 from pathlib import Path
 
 import brotli
-import pytest
 
-from helpers.building import ROOT, run_build
 from newsroom.precompress import MIN_SIZE, TEXT_SUFFIXES, precompress
 
 ALREADY_COMPRESSED = (".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta", ".pagefind")
@@ -57,18 +60,6 @@ def test_precompressed_files_are_readable_like_the_rest(published_site):
             assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
-def test_two_publishing_builds_are_byte_identical_compressed_copies_included(tmp_path):
-    trees = []
-    for run, seed in enumerate(("1", "2")):
-        result = run_build(tmp_path / f"output-{run}", settings=ROOT / "publishconf.py",
-                           env={"SOURCE_DATE_EPOCH": "1718640000", "PYTHONHASHSEED": seed})
-        assert result.returncode == 0, result.stderr
-        trees.append(hash_tree(result.output))
-    first, second = trees
-    assert sum(name.endswith(".br") for name in first) > 30
-    assert first == second
-
-
 def test_precompress_rules(tmp_path):
     site = tmp_path / "site"
     (site / "pagefind" / "fragment").mkdir(parents=True)
@@ -89,12 +80,3 @@ def test_precompress_rules(tmp_path):
     first = {p.name: p.read_bytes() for p in site.iterdir() if p.is_file()}
     precompress(site)  # again: the same bytes
     assert {p.name: p.read_bytes() for p in site.iterdir() if p.is_file()} == first
-
-
-@pytest.mark.parametrize("setting", ["PRECOMPRESS", "FINGERPRINT_ASSETS"])
-def test_development_settings_leave_them_off(setting):
-    import pelicanconf
-    import publishconf
-
-    assert getattr(pelicanconf, setting) is False
-    assert getattr(publishconf, setting) is True

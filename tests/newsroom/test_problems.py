@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from newsroom.problems import ProblemCollector
+from newsroom.problems import BROKEN_EXTRA, COVERS_EXTRA, ProblemCollector
 
 PROJECT = "/srv/checkout"
 CONTENT = "/srv/checkout/content"
@@ -38,13 +38,13 @@ def test_echoes_of_reported_files_are_dropped(collector):
     handler, logger = collector
     logger.error("Could not process %s", "articles/x.md")  # Pelican, before the plugin
     logger.error("%s: %s", "content/articles/x.md:2", 'Date "2024-13-45" is not a date',
-                 extra={"problem_paths": [f"{CONTENT}/articles/x.md", "articles/x.md"]})
+                 extra={COVERS_EXTRA: [f"{CONTENT}/articles/x.md", "articles/x.md"]})
     logger.warning("Unable to find '%s', skipping url replacement.", "/images/a.jpg")
     logger.error("%s: %s", "content/articles/y.md:5", "image missing",
-                 extra={"problem_paths": ["/images/a.jpg"],
-                        "broken_files": [f"{CONTENT}/images/a.jpg"]})
+                 extra={COVERS_EXTRA: ["/images/a.jpg"],
+                        BROKEN_EXTRA: [f"{CONTENT}/images/a.jpg"]})
     logger.error("%s: could not be resized", "content/images/a.jpg",
-                 extra={"problem_paths": [f"{CONTENT}/images/a.jpg"]})
+                 extra={COVERS_EXTRA: [f"{CONTENT}/images/a.jpg"]})
     assert handler.problems == [
         'content/articles/x.md:2: Date "2024-13-45" is not a date',
         "content/articles/y.md:5: image missing",
@@ -72,3 +72,27 @@ def test_other_messages_keep_their_text_without_machine_paths(collector):
     logger.warning("Theme file %s is odd", f"{PROJECT}/theme/templates/x.html")
     logger.warning("Theme file %s is odd", f"{PROJECT}/theme/templates/x.html")
     assert handler.problems == ["Theme file theme/templates/x.html is odd"]
+
+
+@pytest.mark.parametrize("path, shown", [
+    (f"{CONTENT}/articles/x.md", "content/articles/x.md"),
+    ("articles/x.md", "content/articles/x.md"),
+    (f"{PROJECT}/theme/base.html", "theme/base.html"),
+    ("/etc/passwd", "../../etc/passwd"),  # never this machine's absolute path
+])
+def test_content_paths_are_shown_as_editors_know_them(path, shown):
+    from newsroom.problems import shown_path
+
+    assert shown_path(CONTENT, path) == shown
+
+
+def test_developer_paths_are_shown_relative_to_the_project_or_as_given(tmp_path):
+    from newsroom.problems import shown_path
+
+    project = tmp_path / "checkout"
+    (project / "content").mkdir(parents=True)
+    (project / "link").symlink_to(project / "content")
+    assert shown_path(None, project / "pelicanconf.py", project_root=project) == "pelicanconf.py"
+    assert shown_path(None, project / "link" / "a.md", project_root=project) == "content/a.md"
+    outside = tmp_path / "elsewhere" / "settings.py"
+    assert shown_path(None, outside, project_root=project) == str(outside)

@@ -124,3 +124,68 @@ def test_stop_ends_the_watch(tmp_path):
     time.sleep(0.3)
     stop.set()
     assert done.wait(10)
+
+
+def test_polling_takes_over_when_the_kernel_cannot_watch(tmp_path, monkeypatch):
+    import newsroom.watch as watch_module
+
+    def no_watches(*paths, **options):
+        raise OSError("OS file watch limit reached")
+        yield  # a generator, like watchfiles.watch
+
+    monkeypatch.setattr(watch_module.watchfiles, "watch", no_watches)
+    watching = Watching([tmp_path], False)
+    try:
+        (tmp_path / "a.md").write_text("a")
+        assert str(tmp_path / "a.md") in watching.next_batch()
+    finally:
+        watching.close()
+
+
+def test_livereload_reloads_the_browser_when_a_served_file_changes(tmp_path):
+    """End to end: `python -m newsroom.livereload` sees a change and tells the page."""
+    import asyncio
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from tornado.websocket import websocket_connect
+
+    (tmp_path / "index.html").write_text("<!doctype html><title>Home</title>")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newsroom.livereload", str(tmp_path), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+
+    async def reload_message():
+        while True:
+            try:
+                connection = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
+                break
+            except OSError:
+                if time.monotonic() - started > 20:
+                    raise
+                await asyncio.sleep(0.1)
+        connection.write_message(json.dumps(
+            {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+        assert json.loads(await connection.read_message())["command"] == "hello"
+        connection.write_message(json.dumps(
+            {"command": "info", "url": f"http://127.0.0.1:{port}/"}))  # a page is open
+        # livereload ignores changes in the first seconds after a (re)start.
+        await asyncio.sleep(max(0.0, 3.5 - (time.monotonic() - started)))
+        (tmp_path / "index.html").write_text("<!doctype html><title>Changed</title>")
+        while True:
+            message = json.loads(await asyncio.wait_for(connection.read_message(), 15))
+            if message.get("command") == "reload":
+                return message
+
+    try:
+        message = asyncio.run(reload_message())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert message["path"] == str(tmp_path / "index.html")

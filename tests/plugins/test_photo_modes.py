@@ -19,7 +19,7 @@ from plugins.photos.model import plan_photo
 from newsroom.settings import resolve
 from plugins.photos.renditions import _upright_rgb, encode, make_job, source_digest
 
-from helpers.building import run_build
+from helpers.building import run_pelican
 from helpers.photo_files import png_with_alpha, two_tone
 
 W, H = 240, 160
@@ -107,15 +107,22 @@ def modes_build(tmp_path_factory):
     images = root / "content" / "images"
     images.mkdir(parents=True)
     sources = _sources(images)
+    # The sources really are in those modes (else the tests below test nothing).
+    assert {name: mode for name, (_image, mode) in sources.items()} == {
+        "grey16.png": "I;16", "rgb16.png": "RGB", "palette.png": "P",
+        "palette-transparent.png": "P", "cmyk.jpg": "CMYK"}
+    with Image.open(images / "cmyk.jpg") as cmyk:
+        assert "adobe" in cmyk.info  # Adobe's inverted CMYK, as Photoshop writes it
     (root / "content" / "articles").mkdir()
     photos = "\n\n".join(f"![Photo {name}]({{static}}/images/{name})" for name in sources)
     (root / "content" / "articles" / "modes.md").write_text(
         ARTICLE.format(photos=photos), encoding="utf-8")
-    build = run_build(root / "output", search=False, overrides={
+    # Pelican in-process with the photos plugin alone.
+    build = run_pelican(root / "output", ["photos"], overrides={
         "PATH": str(root / "content"), "PHOTO_CACHE_PATH": str(root / "cache"),
         # 120 px: decoded at reduced scale from JPEG (the draft path); 240 px: full.
         "PHOTO_WIDTHS": [120, 240]})
-    assert build.returncode == 0, build.stderr
+    assert build.problems == []
     return build, sources
 
 
@@ -130,16 +137,6 @@ def renditions(build, name: str) -> list[Image.Image]:
     assert {image.format for image in images} == {"AVIF", "WEBP", "JPEG"}
     assert len(images) == 6
     return images
-
-
-def test_sources_really_are_in_those_modes(modes_build):
-    _build, sources = modes_build
-    modes = {name: mode for name, (_image, mode) in sources.items()}
-    assert modes == {"grey16.png": "I;16", "rgb16.png": "RGB", "palette.png": "P",
-                     "palette-transparent.png": "P", "cmyk.jpg": "CMYK"}
-    build, _sources_ = modes_build
-    with Image.open(Path(build.output).parent / "content" / "images" / "cmyk.jpg") as cmyk:
-        assert "adobe" in cmyk.info  # Adobe's inverted CMYK, as Photoshop writes it
 
 
 @pytest.mark.parametrize("name", ["grey16.png", "rgb16.png", "palette.png", "cmyk.jpg"])

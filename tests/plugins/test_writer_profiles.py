@@ -10,17 +10,16 @@ One more build collects every mistake a profile or byline can make.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import feedparser
 import pytest
 from PIL import Image, ImageDraw
 
-from helpers.building import ARTICLE_URL, ROOT, copy_content, run_build
+from helpers.building import ARTICLE_URL, PUBLISHING, ROOT, copy_content, run_build
+from helpers.validator import vnu_errors
 
 PUBLIC_SITEURL = "https://news.example.org"
 JANE_PAGE = "author/jane-doe/"
@@ -85,7 +84,7 @@ def writer_content(base: Path, profile: bool = True) -> Path:
 def published(tmp_path_factory):
     base = tmp_path_factory.mktemp("writers-published")
     content = writer_content(base)
-    result = run_build(base / "output", settings=ROOT / "publishconf.py",
+    result = run_build(base / "output", settings=PUBLISHING,
                        overrides={"PATH": str(content)}, search=False,
                        env={"SITEURL": PUBLIC_SITEURL})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -351,14 +350,6 @@ def test_mistakes_are_reported_without_traceback(mistakes):
 
 # --- validity and accessibility of the writer page --------------------------------------
 
-def _vnu_command() -> list[str]:
-    spec = importlib.util.spec_from_file_location(
-        "theme_validator", ROOT / "tests" / "theme" / "test_theme_validator.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.vnu_command()
-
-
 @pytest.mark.validator
 def test_writer_pages_are_valid_html(published, development, tmp_path):
     pages = tmp_path / "pages"
@@ -367,12 +358,7 @@ def test_writer_pages_are_valid_html(published, development, tmp_path):
             target = pages / str(n) / url / "index.html"
             target.parent.mkdir(parents=True)
             shutil.copy(build.output / url / "index.html", target)
-    result = subprocess.run(_vnu_command() + ["--errors-only", "--format", "json", str(pages)],
-                            capture_output=True, text=True, timeout=240)
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    errors = [f"{m.get('url')}:{m.get('lastLine')}: {m.get('message')}" for m in messages
-              if m.get("type") in ("error", "non-document-error")
-              and "wasm-unsafe-eval" not in m.get("message", "")]
+    errors = vnu_errors([pages])
     assert not errors, "\n".join(errors)
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pelicanconf
-from helpers.building import ROOT, filler_corpus_script
+from helpers.building import ROOT, load_script
 
 SCRIPT = ROOT / "scripts" / "make_filler_corpus.py"
 
@@ -17,14 +17,14 @@ def metadata(path):
 
 
 def test_same_count_gives_the_same_files(tmp_path):
-    filler = filler_corpus_script()
+    filler = load_script("make_filler_corpus")
     first = filler.write_corpus(12, tmp_path / "a")
     second = filler.write_corpus(12, tmp_path / "b")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
 def test_articles_use_the_sites_sections_and_generic_bylines(tmp_path):
-    filler = filler_corpus_script()
+    filler = load_script("make_filler_corpus")
     written = filler.write_corpus(len(pelicanconf.SECTIONS) * 2, tmp_path)
     fields = [metadata(path) for path in written]
     assert {f["Category"] for f in fields} == set(pelicanconf.SECTIONS)

@@ -3,26 +3,15 @@ embeds the seed's text as IIM and XMP."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 
 from PIL import Image
 
-from helpers.building import FIXTURES, ROOT
-
-
-def standin_script():
-    spec = importlib.util.spec_from_file_location(
-        "make_standin_photos", ROOT / "scripts" / "make_standin_photos.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from helpers.building import FIXTURES, load_script
 
 
 def test_drawing_is_reproducible_and_photo_like():
-    script = standin_script()
+    script = load_script("make_standin_photos")
     first = script.draw_photo(script.PHOTOS[1])
     assert first.size[0] >= 2000
     assert first.tobytes() == script.draw_photo(script.PHOTOS[1]).tobytes()
@@ -30,7 +19,7 @@ def test_drawing_is_reproducible_and_photo_like():
 
 
 def test_script_embeds_the_seed_text(tmp_path):
-    script = standin_script()
+    script = load_script("make_standin_photos")
     if shutil.which("exiftool") is None:  # CI installs it; without, a clear error
         assert script.main([str(tmp_path)]) == 1
         return
