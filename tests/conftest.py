@@ -25,6 +25,17 @@ from helpers.building import PUBLISHING, BuildResult, filler_content, run_build,
 from helpers.serving import ServedSite
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist's ``--dist loadgroup`` (the README's test command),
+    each test file runs on one worker, so its module-scoped builds are made
+    once; a long file splits itself with ``xdist_group`` marks. (Before
+    xdist's own hook, which reads the marks.)"""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 def _built(result: BuildResult) -> BuildResult:
     assert result.returncode == 0, result.stderr
     return result

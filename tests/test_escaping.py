@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from helpers.building import ROOT, copy_content, run_build
+from helpers.building import EPOCH, PUBLISHING, copy_content, run_build
 from helpers.escaping import (
     check_html_page,
     check_json_ld,
@@ -70,9 +70,9 @@ def hostile_site(tmp_path_factory):
     hostile_photo(content / "images" / "hostile-photo.jpg")
     (content / "articles" / "2024-06-14-hostile.md").write_text(ARTICLE, encoding="utf-8")
     result = run_build(
-        work / "output", settings=ROOT / "publishconf.py",
+        work / "output", settings=PUBLISHING,
         overrides={"PATH": str(content)}, search=False,
-        env={"SOURCE_DATE_EPOCH": "1718640000"},
+        env={"SOURCE_DATE_EPOCH": EPOCH},
     )
     assert result.returncode == 0, result.stderr
     return result

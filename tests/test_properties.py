@@ -41,7 +41,8 @@ piece = st.one_of(
                           exclude_characters="\n\r,;"), max_size=4),
 )
 line = st.lists(piece, min_size=1, max_size=8).map("".join)
-tag = st.lists(piece, min_size=1, max_size=3).map("".join).filter(lambda t: t.strip())
+tag = st.lists(piece, min_size=1, max_size=3).map("".join).filter(
+    lambda t: t.strip() and not {",", ";"} & set(t))  # commas and semicolons separate tags
 
 FILE = "content/articles/generated.md"
 PLUGINS = list(pelicanconf.PLUGINS)  # all of them

@@ -1,4 +1,7 @@
-"""Home, list pages, About and 404 exist and link the article."""
+"""Home, list pages, About and 404 exist and link the article.
+
+That no page loads anything from another site: tests/theme/test_theme_budgets.py.
+"""
 
 from __future__ import annotations
 
@@ -52,12 +55,3 @@ def test_every_page_is_semantic_html(site):
         assert len(doc.xpath("//h1")) == 1, page
         for landmark in ("header", "nav", "main", "footer"):
             assert doc.xpath(f"//{landmark}"), (page, landmark)
-
-
-def test_no_request_leaves_the_site(site):
-    for page in site.output.rglob("*.html"):
-        if "pagefind" in page.parts:
-            continue
-        doc = site.page(str(page.relative_to(site.output)))
-        for url in doc.xpath("//link/@href|//script/@src|//img/@src|//source/@srcset|//img/@srcset"):
-            assert not url.startswith(("http:", "https:", "//")), (page, url)

@@ -101,8 +101,7 @@ def check_contents(generators) -> None:
 
 def forget_previous_build(pelican) -> None:
     # One process may run several builds (tests, previews): start afresh.
-
-    links.image_verdicts.clear()
+    links.forget_previous_build()
     forget_problems()
 
 

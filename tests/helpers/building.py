@@ -188,15 +188,19 @@ def _forget_earlier_runs() -> None:
     """Pelican keeps plugins' signal receivers and seen log messages per process.
 
     Disconnect every receiver (the plugins of the next run connect theirs
-    again) and clear Pelican's log filter, which drops a warning it has
-    already let through once: without this, a plugin of an earlier run in
-    this process would still run, and its warnings would be missing.
+    again), clear Pelican's log filter, which drops a warning it has
+    already let through once, and forget the problems reported (which
+    content_checks does at the start of a build, but a run may be without
+    it): without this, a plugin of an earlier run in this process would
+    still run, its warnings would be missing, or its problems would count.
     """
     import weakref
 
     from blinker import Signal
     from pelican.log import LimitFilter
     from pelican.plugins import signals
+
+    from newsroom.problems import forget_problems
 
     for signal in vars(signals).values():
         if isinstance(signal, Signal):
@@ -207,6 +211,7 @@ def _forget_earlier_runs() -> None:
                     signal.disconnect(receiver)
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
+    forget_problems()
 
 
 def run_pelican(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers.building import copy_content, run_build
+from helpers.building import copy_content, run_build, write_files
 
 GOOD = "Title: {title}\nDate: 2024-06-01\nCategory: News\n{extra}\n{body}\n"
 
@@ -185,3 +185,19 @@ def test_messages_show_no_paths_of_this_machine(broken_build, tmp_path):
     for line in error_lines(broken_build):
         assert str(broken_build.output.parent) not in line
         assert not re.search(r"(^|\s)/\w", line), line
+
+
+def test_a_second_build_in_the_same_process_starts_afresh(in_process, tmp_path):
+    """Previews and tests run several builds in one process: a mistake that
+    was fixed (here: its story deleted) is not reported again."""
+    content = tmp_path / "content"
+    write_files(content / "articles", {
+        "dead-link.md": article(body="See [the old story](/2019/01/gone/)."),
+        "good.md": article(title="Good"),
+    })
+    first = in_process(["content_checks"], content)
+    assert [line.split(":")[0] for line in first.problems] == ["content/articles/dead-link.md"]
+    (content / "articles" / "dead-link.md").unlink()
+    second = in_process(["content_checks"], content)
+    assert second.problems == []
+    assert second.exists("2024/06/good/")

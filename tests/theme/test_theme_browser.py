@@ -90,6 +90,9 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+# With pytest-xdist, the axe-core runs (half of this file's time) go to a
+# worker of their own.
+@pytest.mark.xdist_group("theme-browser-axe")
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", list(PAGES) + ["search"])
 def test_axe_finds_no_violations(open_page, served_site, site, name, scheme):
@@ -119,6 +122,7 @@ def test_no_horizontal_scrolling(open_page, name, width):
 @pytest.mark.parametrize("name", ["home", "article"])
 def test_lead_image_loads(open_page, name, width):
     page = open_page(PAGES[name], width=width)
+    headline = page.locator("h1").inner_text() if name == "article" else ""
     image = page.locator(LEAD_IMAGE).first
     image.scroll_into_view_if_needed()
     loaded = image.evaluate("img => img.complete && img.naturalWidth > 0")
@@ -126,6 +130,8 @@ def test_lead_image_loads(open_page, name, width):
     close(page)
     assert loaded, f"the lead image on {name} did not load"
     assert box and box["width"] > 0.5 * min(width, 600)
+    if name == "article":
+        assert headline.startswith("Ruto & Macron")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
