@@ -15,7 +15,7 @@ SITE_DESCRIPTION = "News from a small newsroom, published as static files."
 # derived SITE_LANGUAGE) the BCP 47 tag of <html lang>, feeds, the news
 # sitemap and JSON-LD. The publisher named in structured data and news
 # sitemaps is SITENAME (PUBLISHER_NAME, derived). Plugin defaults and derived
-# settings: newsroom/settings.py, applied by the settings_resolver plugin.
+# settings: newsroom/core/settings.py, applied by the settings_resolver plugin.
 DEFAULT_LANG = "en"
 # Site-relative URL of the logo (at least 112x112 px; drawn by
 # scripts/make_publisher_logo.py into theme/static/images/).
@@ -29,7 +29,7 @@ RELATIVE_URLS = True
 # The live site's address. publishconf.py publishes there unless SITEURL is
 # given (environment or -e); development builds' share links point there.
 # Everything that needs an absolute address (PUBLIC_SITEURL, SHARE_SITEURL,
-# FEED_DOMAIN) is derived from SITEURL by newsroom/settings.py, never here.
+# FEED_DOMAIN) is derived from SITEURL by newsroom/core/settings.py, never here.
 LIVE_SITEURL = "https://news.example.org"
 
 # Clean, permanent URLs: /2024/06/slug/ is served by any static file server
@@ -182,7 +182,7 @@ SHARE_LINKS = [
 # --- Plugins ------------------------------------------------------------------
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = [
-    # First: plugin defaults and derived settings (newsroom/settings.py), so
+    # First: plugin defaults and derived settings (newsroom/core/settings.py), so
     # every other plugin and template reads resolved settings.
     "settings_resolver",
     # Content is untrusted: stories are read by its Markdown reader (titles
@@ -219,7 +219,7 @@ PLUGINS = [
 # --- Photos ---------------------------------------------------------------------
 # Renditions (widths, formats, encoder options), crops, thumbnails, `sizes`,
 # the output folder, workers, the decorative marker and the matte keep their
-# defaults: the PHOTO_* entries of DEFAULTS in newsroom/settings.py, which say
+# defaults: the PHOTO_* entries of DEFAULTS in newsroom/core/settings.py, which say
 # what each does. Set one here to change it. The encode cache lives outside
 # the output (each build renders into a fresh folder), beside Pelican's cache.
 PHOTO_CACHE_PATH = str(ROOT / ".cache" / "photos")
@@ -241,7 +241,7 @@ DESK_BYLINES = ["Staff Reporter"]
 # .writer-profile__photo in theme/static/css/site.css).
 
 # Small template filters (plain text of HTML, ISO dates, reading time, ...).
-from newsroom.filters import JINJA_FILTERS  # noqa: E402
+from newsroom.core.filters import JINJA_FILTERS  # noqa: E402
 
 # --- Feeds --------------------------------------------------------------------
 # Feeds need absolute URLs, so development builds leave them off.
@@ -284,7 +284,7 @@ LOAD_CONTENT_CACHE = False
 CACHE_PATH = str(ROOT / ".cache" / "pelican")
 # Publishing only (publishconf.py): a .gz and a .br copy beside every text
 # file over 1 KB, for servers that send precompressed files
-# (newsroom/precompress.py).
+# (newsroom/build/precompress.py).
 PRECOMPRESS = False
 
 # --- Untrusted content ----------------------------------------------------------

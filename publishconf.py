@@ -18,7 +18,7 @@ from pelicanconf import *  # noqa: E402,F401,F403
 # sub-path such as https://example.org/news works too). Nothing is derived
 # from it here: feeds (FEED_DOMAIN), canonical links, JSON-LD, sitemaps
 # (PUBLIC_SITEURL), share links (SHARE_SITEURL) and redirects.map follow
-# whatever SITEURL the build ends up with (newsroom/settings.py).
+# whatever SITEURL the build ends up with (newsroom/core/settings.py).
 SITEURL = os.environ.get("SITEURL", LIVE_SITEURL).rstrip("/")  # noqa: F405
 RELATIVE_URLS = False
 # Drafts and stories scheduled for later are not written at all.

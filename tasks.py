@@ -54,7 +54,7 @@ def rebuild(c):
 @task
 def regenerate(c):
     """Rebuild whenever content, theme, plugins or settings change."""
-    from newsroom.watch import watch
+    from newsroom.dev.watch import watch
 
     _build(c, warn=True)
     print("Watching for changes (Ctrl+C to stop)")
@@ -67,7 +67,7 @@ def regenerate(c):
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def serve(c, host="127.0.0.1", port=8000):
     """Serve the output folder at http://127.0.0.1:8000."""
-    from newsroom.server import serve as serve_site
+    from newsroom.dev.server import serve as serve_site
 
     serve_site(OUTPUT, host, int(port))
 
@@ -88,7 +88,7 @@ def preview(c):
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def livereload(c, host="127.0.0.1", port=8000):
     """Serve, rebuild on changes, and reload the browser."""
-    from newsroom.livereload import run_livereload
+    from newsroom.dev.livereload import run_livereload
 
     _build(c, warn=True)
     run_livereload(
@@ -105,7 +105,7 @@ def publish(c, target=None):
     """Build with publishconf.py, then publish: a new release of the TARGET folder, or rsync."""
     target = _publish_target(target, "publish")
     _build(c, settings=PUBLISH_SETTINGS)
-    from newsroom import publish as releases
+    from newsroom.publish import releases
 
     settings = _publish_settings()
     try:
@@ -127,7 +127,7 @@ def publish(c, target=None):
 def rollback(c, target=None):
     """Point TARGET back at the release before the live one (folder targets)."""
     target = _publish_target(target, "rollback")
-    from newsroom import publish as releases
+    from newsroom.publish import releases
 
     if releases.is_rsync_target(target):
         raise Exit("rollback: rsync targets have no releases; publish an earlier "
@@ -175,8 +175,8 @@ def _publish_settings():
 )
 def new(c, headline, section=None, author=None):
     """Start a draft story: content/articles/YYYY-MM-DD-<slug>.md with its metadata."""
-    from newsroom.new_story import EXIT_REFUSED, NewStoryError, new_story
-    from newsroom.problems import shown_path
+    from newsroom.dev.new_story import EXIT_REFUSED, NewStoryError, new_story
+    from newsroom.core.problems import shown_path
 
     try:
         path = new_story(ROOT, headline, section, author)
@@ -188,7 +188,7 @@ def new(c, headline, section=None, author=None):
 @task(help={"reports": "folder to keep the full Lighthouse JSON reports in"})
 def audit(c, reports=None):
     """Lighthouse (mobile) on the home and article pages of a local publishing build."""
-    command = f"{PY} -m newsroom.audit"
+    command = f"{PY} -m newsroom.dev.audit"
     if reports:
         command += f" --reports {shlex.quote(str(reports))}"
     result = c.run(command, warn=True, pty=False)
@@ -197,10 +197,10 @@ def audit(c, reports=None):
 
 
 def _resolved_publish_settings():
-    """publishconf.py with every default and derived value (newsroom/settings.py)."""
+    """publishconf.py with every default and derived value (newsroom/core/settings.py)."""
     from pelican.settings import read_settings
 
-    from newsroom.settings import resolve
+    from newsroom.core.settings import resolve
 
     return resolve(read_settings(str(PUBLISH_SETTINGS)))
 

@@ -35,14 +35,14 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 import pelicanconf  # noqa: E402
-from newsroom.settings import resolve  # noqa: E402
+from newsroom.core.settings import resolve  # noqa: E402
 from plugins.photos.metadata import PhotoText, read_source  # noqa: E402
 from plugins.photos.model import plan_photo  # noqa: E402
 from plugins.photos.renditions import Job, run_jobs, source_digest  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 LEAD = ROOT / "content" / "images" / "un-security-council-kenya-haiti-collage.jpg"
-# The site's settings with every default (the PHOTO_* ones live in newsroom/settings.py).
+# The site's settings with every default (the PHOTO_* ones live in newsroom/core/settings.py).
 SETTINGS = resolve({name: getattr(pelicanconf, name) for name in dir(pelicanconf)
                     if name.isupper()})
 

@@ -93,7 +93,7 @@ def wire_sizes(port: int, page: str) -> list[tuple[str, int, int]]:
 
 
 def lighthouse(base: str, page: str, reports: Path | None) -> None:
-    from newsroom.audit import print_table, run_lighthouse, summarise
+    from newsroom.dev.audit import print_table, run_lighthouse, summarise
 
     rows = []
     for name, url in (("home", base + "/"), ("article", base + page)):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers.building import ROOT, run_build
-from newsroom.new_story import NewStoryError, cut_slug, load_settings, new_story, slug_for
+from newsroom.dev.new_story import NewStoryError, cut_slug, load_settings, new_story, slug_for
 
 # 2024-06-15 06:30 UTC = 09:30 in Nairobi (UTC+3), the site's time zone.
 EPOCH = "1718433000"

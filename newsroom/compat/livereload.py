@@ -13,7 +13,7 @@ each item below against the installed livereload.
   livereload's inline-script injector. ``self.root`` is the folder
   ``serve(root=...)`` was given.
 * ``WatchfilesWatcher``: a ``livereload.watcher.Watcher`` fed by
-  ``newsroom.watch`` (watchfiles) instead of livereload's polling.
+  ``newsroom.dev.watch`` (watchfiles) instead of livereload's polling.
   ``LiveReloadHandler.start_tasks`` calls ``watcher.start(poll_tasks)``:
   True means "I call you when something changes" (no polling).
   ``poll_tasks`` calls ``watcher.examine()``, which runs the tasks that
@@ -34,7 +34,7 @@ from livereload.watcher import Watcher
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from newsroom.watch import changes
+from newsroom.dev.watch import changes
 
 
 class AppServer(Server):
@@ -69,7 +69,7 @@ def _inside(path: str, folder: str) -> bool:
 
 
 class WatchfilesWatcher(Watcher):
-    """livereload's watcher protocol on top of ``newsroom.watch.changes``.
+    """livereload's watcher protocol on top of ``newsroom.dev.watch.changes``.
 
     Watched paths are files or folders (not glob patterns). A task whose
     path saw a change runs once per batch of changes, and a function shared

@@ -1,7 +1,7 @@
 """Everything that knows Pagefind's internal index format (read from Pagefind 1.5.2).
 
 Pagefind documents its CLI and its search API, not the files of its index;
-``newsroom/search_index.py`` rewrites some of them (reproducible builds) and
+``newsroom/build/search_index.py`` rewrites some of them (reproducible builds) and
 touches them only through this module. pyproject.toml pins Pagefind to
 ``PINNED_VERSION`` exactly; tests/newsroom/test_compat.py indexes a small
 site with the installed Pagefind and checks every point below.
@@ -22,7 +22,7 @@ site with the installed Pagefind and checks every point below.
   is the start of the SHA-256 of the uncompressed file, as long as
   Pagefind's (``write_index_file``).
 * Which files are named after their content (``CONTENT_NAMED``: servers may
-  cache them for ever, newsroom/site_files.py) and which keep their name
+  cache them for ever, newsroom/build/site_files.py) and which keep their name
   from build to build (``FIXED_NAMES``).
 
 CBOR is read and written with ``cbor2`` (PyPI), which writes Pagefind's

@@ -28,13 +28,13 @@ Output
   ``Writer._add_item_to_the_feed``, the two steps of ``Writer.write_feed``,
   and the ``site_url``/``feed_url`` it sets before calling them.
 
-Settings (newsroom/build.py)
+Settings (newsroom/build/driver.py)
 
 * ``raised_by_settings_file``: an exception whose traceback passes through
   ``pelican.settings.load_source`` or ``get_settings_from_file`` came from
   running the settings file.
 
-Log messages (newsroom/problems.py)
+Log messages (newsroom/core/problems.py)
 
 * ``message_kind``: the templates of the Pelican warnings and errors the
   build rewords (``MESSAGES``), matched on the record's unformatted ``msg``.

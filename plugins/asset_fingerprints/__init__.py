@@ -51,7 +51,7 @@ from pathlib import Path
 from jinja2 import pass_context
 from pelican import signals
 
-from newsroom.problems import report_problem, shown_path
+from newsroom.core.problems import report_problem, shown_path
 
 FINGERPRINTED_SUFFIXES = (".css", ".js")
 FINGERPRINT_DIGITS = 10

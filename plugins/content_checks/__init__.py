@@ -15,7 +15,7 @@ follow-up errors (a feed cannot hold a control character, two pages cannot
 share a file) that would hide the real ones.
 
 Each problem is reported once through the problems API
-(``newsroom.problems.report_problem``) as
+(``newsroom.core.problems.report_problem``) as
 ``content/articles/x.md:LINE: what is wrong; how to fix it``, naming the
 files involved, so the build driver drops Pelican's own vaguer messages
 about them.
@@ -30,7 +30,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 from newsroom.compat.pelican import skip_output
-from newsroom.problems import (control_character_key, forget_problems, problems_reported,
+from newsroom.core.problems import (control_character_key, forget_problems, problems_reported,
                                shown_path)
 
 from . import links, static_files

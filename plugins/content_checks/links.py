@@ -21,8 +21,8 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from newsroom.content_paths import inside_content
-from newsroom.problems import shown_path
+from newsroom.core.content_paths import inside_content
+from newsroom.core.problems import shown_path
 
 from .html_rules import Finding, target_kind
 from .images import image_problem, is_image_name

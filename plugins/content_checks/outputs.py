@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from pelican.generators import ArticlesGenerator, StaticGenerator
 
-from newsroom.problems import shown_path
+from newsroom.core.problems import shown_path
 
 from .links import parsed_sources as _parsed, site_links
 from .report import report

@@ -6,7 +6,7 @@ Replaces Pelican's Markdown reader (``readers_init``). On top of it:
   text metadata fields (``PLAIN_TEXT_METADATA``: Title, photo alt text and
   caption) are HTML-escaped before typogrify, so ``<script>`` in a headline
   reaches the page as text (``escape_plain_metadata``; the contract with the
-  plugins that read them is in newsroom/plain_metadata.py);
+  plugins that read them is in newsroom/core/plain_metadata.py);
 * the conversion has a time limit (``MARKDOWN_TIME_LIMIT`` seconds): a story
   that would make Markdown run for minutes is reported by name;
 * metadata keys are an allow-list (``STORY_METADATA``): a key that steers
@@ -22,7 +22,7 @@ Replaces Pelican's Markdown reader (``readers_init``). On top of it:
 * ``Modified`` and the ``Correction:`` lines are checked and become
   ``article.corrections`` and the latest ``modified`` (``corrections``).
 
-Everything found is reported through ``newsroom.problems``; a refused key is
+Everything found is reported through ``newsroom.core.problems``; a refused key is
 also dropped, so Pelican never acts on it.
 """
 
@@ -41,8 +41,8 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from newsroom.compat.pelican import DISCARD, parse_markdown_metadata
-from newsroom.plain_metadata import escape_plain_metadata
-from newsroom.problems import shown_path
+from newsroom.core.plain_metadata import escape_plain_metadata
+from newsroom.core.problems import shown_path
 
 from . import links
 from .corrections import check_updates

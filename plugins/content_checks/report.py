@@ -1,12 +1,12 @@
 """One problem, one log line: ``content/articles/x.md:LINE: what; how to fix``.
 
-A thin wrapper over the problems API in ``newsroom.problems`` (paths are
+A thin wrapper over the problems API in ``newsroom.core.problems`` (paths are
 shown with its ``shown_path``).
 """
 
 from __future__ import annotations
 
-from newsroom.problems import report_problem
+from newsroom.core.problems import report_problem
 
 
 def report(where: str, line: int | None, problem: str, *paths: str,

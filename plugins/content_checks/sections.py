@@ -9,7 +9,7 @@ would quietly drop sections from the navigation, so it fails the build.
 
 from __future__ import annotations
 
-from newsroom.problems import report_problem
+from newsroom.core.problems import report_problem
 
 FORMS = ('write SECTIONS as a list of names, ["News", "World"], or as a dict of name -> '
          'description, {"News": "The day\'s news.", "World": ""}')

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Characters that XML (feeds, sitemaps) or HTML forbid: one definition for
-# every plugin, in newsroom.characters (imported here under the old names).
-from newsroom.characters import FORBIDDEN as _FORBIDDEN  # noqa: F401
-from newsroom.characters import ForbiddenCharacter, forbidden_characters, lines_of  # noqa: F401
+# every plugin, in newsroom.core.characters (imported here under the old names).
+from newsroom.core.characters import FORBIDDEN as _FORBIDDEN  # noqa: F401
+from newsroom.core.characters import ForbiddenCharacter, forbidden_characters, lines_of  # noqa: F401
 
 
 class NotUtf8(ValueError):

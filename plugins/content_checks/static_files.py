@@ -37,9 +37,9 @@ from pathlib import PurePosixPath
 
 from pelican.readers import MarkdownReader
 
-from newsroom.content_paths import inside_content, is_within as _is_within
-from newsroom.problems import problem_reported_about, report_problem, shown_path
-from newsroom.settings import DEFAULTS
+from newsroom.core.content_paths import inside_content, is_within as _is_within
+from newsroom.core.problems import problem_reported_about, report_problem, shown_path
+from newsroom.core.settings import DEFAULTS
 
 # Photo text beside a photo: read by the photos plugin, never published.
 SIDECAR_SUFFIX = ".sidecar.txt"

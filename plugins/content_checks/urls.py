@@ -6,7 +6,7 @@ import os
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from newsroom.problems import shown_path
+from newsroom.core.problems import shown_path
 
 from .fields import SLUG
 from .report import report

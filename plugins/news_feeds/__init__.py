@@ -26,8 +26,8 @@ from feedgenerator import Enclosure, get_tag_uri
 from pelican import signals
 
 from newsroom.compat.pelican import FeedWriter
-from newsroom.filters import plain
-from newsroom.site_urls import absolute_url
+from newsroom.core.filters import plain
+from newsroom.core.site_urls import absolute_url
 
 from .absolute_urls import absolutize
 from .feed_classes import NewsAtomFeed, NewsRssFeed

@@ -18,7 +18,7 @@ from __future__ import annotations
 from feedgenerator import Atom1Feed, Rss201rev2Feed
 from feedgenerator.django.utils.feedgenerator import rfc3339_date
 
-from newsroom.clock import build_time
+from newsroom.core.clock import build_time
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"

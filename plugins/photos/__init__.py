@@ -15,7 +15,7 @@ Hooks
   every core, links all of them into the output and prints
   ``Photos: N encoded, M reused``.
 
-Problems go through the problems API (``newsroom.problems``); no check
+Problems go through the problems API (``newsroom.core.problems``); no check
 here depends on another plugin. A missing or damaged photo is reported here
 too, naming the photo as a covered file: when ``content_checks`` has
 reported the same file (with a line number, as a broken file), the build
@@ -37,12 +37,12 @@ from urllib.parse import unquote, urlparse
 from PIL import Image, UnidentifiedImageError
 from pelican import signals
 
-from newsroom.characters import forbidden_characters, lines_of
+from newsroom.core.characters import forbidden_characters, lines_of
 from newsroom.compat.pelican import (body_html, rewrite_before_links, set_body_html,
                                      set_summary_html, summary_html)
-from newsroom.content_paths import inside_content
-from newsroom.plain_metadata import unescape_plain_metadata
-from newsroom.problems import (control_character_key, problems_reported, report_problem,
+from newsroom.core.content_paths import inside_content
+from newsroom.core.plain_metadata import unescape_plain_metadata
+from newsroom.core.problems import (control_character_key, problems_reported, report_problem,
                                shown_path)
 
 from .markdown_slots import SLOT_TAG, PhotoSlotsExtension

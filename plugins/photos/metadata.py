@@ -4,7 +4,7 @@ Sources, highest precedence first: the article (Markdown alt text and title,
 or ``Image_alt``/``Image_caption`` for the lead photo), a sidecar file beside
 the image, the image's XMP, its IPTC IIM. Every value is plain text.
 
-Control characters (``newsroom.characters``) are kept in the values, never
+Control characters (``newsroom.core.characters``) are kept in the values, never
 silently dropped or turned into spaces, so that the plugin can report the
 photo, the field and where the character is; only the NUL bytes that many
 encoders leave at the end of an IIM field are removed.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image, IptcImagePlugin
 
-from newsroom.characters import FORBIDDEN, lines_of
+from newsroom.core.characters import FORBIDDEN, lines_of
 
 FIELDS = ("alt", "caption", "credit", "creator", "copyright")
 SIDECAR_SUFFIX = ".sidecar.txt"

@@ -3,7 +3,7 @@
 ``Photo`` is what templates see as ``article.lead_photo`` (see README,
 "Photos"). URLs are site-relative without a leading slash, like Pelican's
 ``article.url``; every text field is plain text. ``settings`` are the
-resolved settings (``newsroom.settings``: every ``PHOTO_*`` default there).
+resolved settings (``newsroom.core.settings``: every ``PHOTO_*`` default there).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsroom.photo_crops import CARD_CROP
+from newsroom.core.photo_crops import CARD_CROP
 
 from .metadata import PhotoText, SourceFacts
 from .renditions import MEDIA_TYPES, Job, centre_crop, make_job
@@ -52,7 +52,7 @@ class Photo:
 
     @property
     def card_image(self) -> dict | None:
-        """The social card's crop (``newsroom.photo_crops.CARD_CROP``), or None."""
+        """The social card's crop (``newsroom.core.photo_crops.CARD_CROP``), or None."""
         return self.crops.get(CARD_CROP) or None
 
 

@@ -3,7 +3,7 @@
 Hooks
 
 * ``content_object_init``: an article dated after the build time
-  (``newsroom.clock.build_time``: ``SOURCE_DATE_EPOCH`` when set, otherwise
+  (``newsroom.core.clock.build_time``: ``SOURCE_DATE_EPOCH`` when set, otherwise
   now) is *scheduled*: Pelican is told it is a draft, so it is in no list,
   feed, sitemap, archive, tag or writer page, and its ``scheduled_for``
   holds the date it goes live;
@@ -30,9 +30,9 @@ import re
 from pelican import signals
 from pelican.contents import Article
 
-from newsroom.clock import build_time
+from newsroom.core.clock import build_time
 from newsroom.compat.pelican import body_html, summary_html
-from newsroom.problems import report_problem, shown_path
+from newsroom.core.problems import report_problem, shown_path
 
 # Per build: source paths of the stories left out, and the scheduled ones.
 _left_out: set[str] = set()

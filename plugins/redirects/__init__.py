@@ -16,7 +16,7 @@ Signals:
 * ``article_generator_finalized`` and ``page_generator_finalized``: every
   story's ``Redirect_from`` lines are read with their line numbers (by
   ``content_checks.metadata_lines``, the rules the story reader uses), each
-  bad old path is reported through ``newsroom.problems``, and the good ones
+  bad old path is reported through ``newsroom.core.problems``, and the good ones
   are attached to the story as ``redirect_pages`` (``paths.RedirectPage``).
   Drafts are checked too, so a clash shows before the story is published.
 * Collisions are checked by ``content_checks`` (outputs.py) at
@@ -38,8 +38,8 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url, pelican_open
 
-from newsroom.problems import problems_reported, report_problem, shown_path
-from newsroom.site_urls import site_path
+from newsroom.core.problems import problems_reported, report_problem, shown_path
+from newsroom.core.site_urls import site_path
 
 from .paths import RedirectPage, old_path_problem, redirect_file
 

@@ -1,6 +1,6 @@
 """settings_resolver: plugin defaults and derived settings, once per build.
 
-Hooks ``initialized`` and calls ``newsroom.settings.resolve`` on the build's
+Hooks ``initialized`` and calls ``newsroom.core.settings.resolve`` on the build's
 settings: every plugin default (``DEFAULTS``) is applied and every derived
 value (``PUBLIC_SITEURL``, ``SHARE_SITEURL``, ``FEED_DOMAIN``,
 ``SITE_LANGUAGE``, ``PUBLISHER_NAME``, ``PHOTO_CACHE_PATH``) computed from
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pelican import signals
 
-from newsroom.settings import resolve
+from newsroom.core.settings import resolve
 
 NAME = "settings_resolver"
 

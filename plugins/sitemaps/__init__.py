@@ -10,7 +10,7 @@ only (they need the site's absolute address):
   ``SITEMAP_EXCLUDE`` are left out;
 * ``news-sitemap.xml``: a Google News sitemap of the stories published in
   the ``NEWS_SITEMAP_WINDOW_DAYS`` before the build time
-  (``newsroom.clock.build_time``, so ``SOURCE_DATE_EPOCH`` reproduces it);
+  (``newsroom.core.clock.build_time``, so ``SOURCE_DATE_EPOCH`` reproduces it);
   with no recent story it is a valid, empty ``<urlset>``;
 * ``robots.txt``: allows everything but drafts and names both sitemaps.
 """
@@ -74,7 +74,7 @@ def keep_articles(generator):
 
 def write_sitemaps(pelican_object):
     settings = pelican_object.settings
-    site_url = settings["PUBLIC_SITEURL"]  # newsroom.settings
+    site_url = settings["PUBLIC_SITEURL"]  # newsroom.core.settings
     if not site_url:
         logger.info("sitemaps: development build (no absolute SITEURL), skipped")
         return

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from newsroom.clock import build_time
-from newsroom.filters import isodate, plain
-from newsroom.site_urls import absolute_url, site_path
+from newsroom.core.clock import build_time
+from newsroom.core.filters import isodate, plain
+from newsroom.core.site_urls import absolute_url, site_path
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

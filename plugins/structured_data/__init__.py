@@ -3,7 +3,7 @@
 Hooks ``initialized`` to measure the publisher logo (``PUBLISHER_LOGO``; a
 missing file fails the build with a clear error), and ``generator_init`` to
 give templates these globals (their URLs are built on ``PUBLIC_SITEURL``,
-derived once by ``newsroom.settings``):
+derived once by ``newsroom.core.settings``):
 
 * ``news_article_ld(article)``: a schema.org ``NewsArticle`` dict (its
   ``dateModified`` is the latest of Modified and the corrections, each
@@ -23,7 +23,7 @@ from jinja2 import pass_context
 from pelican import signals
 from PIL import Image, UnidentifiedImageError
 
-from newsroom.problems import report_problem
+from newsroom.core.problems import report_problem
 
 from . import schema
 

@@ -1,15 +1,15 @@
 """schema.org objects for JSON-LD, built from Pelican content and settings.
 
 ``settings`` is any mapping with the resolved site settings (a template
-context works; see ``newsroom.settings``). URLs are absolute, built on
+context works; see ``newsroom.core.settings``). URLs are absolute, built on
 ``PUBLIC_SITEURL``.
 """
 
 from __future__ import annotations
 
-from newsroom.filters import isodate, plain
-from newsroom.photo_crops import ARTICLE_IMAGE_CROPS
-from newsroom.site_urls import absolute_url
+from newsroom.core.filters import isodate, plain
+from newsroom.core.photo_crops import ARTICLE_IMAGE_CROPS
+from newsroom.core.site_urls import absolute_url
 
 HEADLINE_MAX = 110  # Google's limit for NewsArticle.headline
 

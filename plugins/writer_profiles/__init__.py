@@ -40,7 +40,7 @@ Hooks
 ``author.html`` shows the profile above the writer's stories; the JSON-LD
 ``author`` (``structured_data``) reads ``writer_profiles`` for ``jobTitle``
 and ``image``. A byline without a profile works as before. Every problem
-goes through the problems API (``newsroom.problems``).
+goes through the problems API (``newsroom.core.problems``).
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ from pelican.readers import MarkdownReader
 from pelican.urlwrappers import Author
 
 from newsroom.compat.pelican import body_html
-from newsroom.photo_crops import PORTRAIT_CROPS
-from newsroom.plain_metadata import escape_plain_metadata
-from newsroom.problems import problem_reported_about, report_problem, shown_path
+from newsroom.core.photo_crops import PORTRAIT_CROPS
+from newsroom.core.plain_metadata import escape_plain_metadata
+from newsroom.core.problems import problem_reported_about, report_problem, shown_path
 
 _BYLINE_KEY = re.compile(r"^\s*authors?\s*:", re.IGNORECASE)
 _HEADING = re.compile(r"<h[1-6][\s>]")
@@ -87,7 +87,7 @@ class WriterProfile(Page):
         if isinstance(photo, str) and photo.strip():
             # The photos plugin reads a content's photo from Image: and
             # Image_alt: (escaped for HTML, as the story reader leaves them:
-            # newsroom/plain_metadata.py).
+            # newsroom/core/plain_metadata.py).
             metadata["image"] = photo.strip()
             alt = metadata.get("photo_alt")
             if isinstance(alt, str) and alt:

@@ -200,7 +200,7 @@ def _forget_earlier_runs() -> None:
     from pelican.log import LimitFilter
     from pelican.plugins import signals
 
-    from newsroom.problems import forget_problems
+    from newsroom.core.problems import forget_problems
 
     for signal in vars(signals).values():
         if isinstance(signal, Signal):
@@ -231,7 +231,7 @@ def run_pelican(
     """
     from pelican.settings import read_settings
 
-    from newsroom.build import run_pelican as render
+    from newsroom.build.driver import run_pelican as render
 
     with _environment(env):
         configured = read_settings(str(settings))["PLUGINS"]

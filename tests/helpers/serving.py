@@ -10,7 +10,7 @@ class ServedSite:
     """A built site served by the preview server on a free loopback port."""
 
     def __init__(self, root: Path):
-        from newsroom.server import make_server
+        from newsroom.dev.server import make_server
 
         self.root = root
         self.httpd = make_server(root, "127.0.0.1", 0)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from helpers.building import ROOT, copy_content, run_build
-from newsroom.publish import copy_site
+from newsroom.publish.releases import copy_site
 
 SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
 WAITING = "Waiting for the other build into"

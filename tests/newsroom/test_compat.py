@@ -234,7 +234,7 @@ def test_pelican_log_messages_are_still_emitted():
     for kind, template in MESSAGES.items():
         _must(template in strings, f"newsroom/compat/pelican.py MESSAGES[{kind!r}]",
               f"Pelican no longer logs {template!r}; find its new wording in Pelican's "
-              "source and update MESSAGES (newsroom/problems.py rewords it)")
+              "source and update MESSAGES (newsroom/core/problems.py rewords it)")
         _must(message_kind(template) == kind, f"MESSAGES[{kind!r}]",
               "another template is a prefix of it")
     _must(message_kind("Something else %s") is None, "message_kind", "matches anything")
@@ -426,7 +426,7 @@ def test_pagefind_filter_files_and_references(pagefind_index):
 def test_pagefind_index_is_made_stable(pagefind_index, tmp_path):
     import shutil
 
-    from newsroom.search_index import sort_filter_values
+    from newsroom.build.search_index import sort_filter_values
 
     first, second = tmp_path / "one", tmp_path / "two"
     shutil.copytree(pagefind_index, first)
@@ -436,11 +436,11 @@ def test_pagefind_index_is_made_stable(pagefind_index, tmp_path):
     sort_filter_values(second)  # a second pass changes nothing
     listing = sorted(str(p.relative_to(first)) for p in first.rglob("*"))
     _must(listing == sorted(str(p.relative_to(second)) for p in second.rglob("*")),
-          "newsroom/search_index.py", "sorting is not idempotent")
+          "newsroom/build/search_index.py", "sorting is not idempotent")
     for name in listing:
         if (first / name).is_file():
             _must((first / name).read_bytes() == (second / name).read_bytes(),
-                  "newsroom/search_index.py", f"{name} differs between two passes")
+                  "newsroom/build/search_index.py", f"{name} differs between two passes")
     entry = json.loads((first / "pagefind-entry.json").read_text(encoding="utf-8"))
     _must(re.fullmatch(r"en_[0-9a-f]+", entry["languages"]["en"]["hash"]),
           "newsroom/compat/pagefind.py", f"entry: {entry}")
@@ -454,7 +454,7 @@ def test_pagefind_files_are_known(pagefind_index):
                      if p.is_file() and not names.match(p.relative_to(pagefind_index).as_posix()))
     _must(not unknown, "newsroom/compat/pagefind.py CONTENT_NAMED/FIXED_NAMES",
           f"Pagefind writes files of a kind not classified there: {unknown}; say whether "
-          "their names change with their content (newsroom/site_files.py caches those for ever)")
+          "their names change with their content (newsroom/build/site_files.py caches those for ever)")
     content_named = [p for p in pagefind_index.rglob("*") if re.fullmatch(
         pagefind.CONTENT_NAMED, p.relative_to(pagefind_index).as_posix())]
     _must(all(re.search(r"_[0-9a-f]{7,}\.pf_", p.name) for p in content_named),

@@ -1,11 +1,11 @@
-"""newsroom/content_paths.py: only files really inside content/ may be read or published."""
+"""newsroom/core/content_paths.py: only files really inside content/ may be read or published."""
 
 from __future__ import annotations
 
 import pytest
 
 from helpers.building import write_files
-from newsroom.content_paths import inside_content, is_within
+from newsroom.core.content_paths import inside_content, is_within
 
 CLIMB = "../" * 12  # from content/ to the root of any test machine, and beyond
 

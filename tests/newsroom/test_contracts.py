@@ -1,14 +1,14 @@
-"""The agreements between plugins, each in one module (newsroom/plain_metadata.py,
-newsroom/photo_crops.py, newsroom/problems.py)."""
+"""The agreements between plugins, each in one module (newsroom/core/plain_metadata.py,
+newsroom/core/photo_crops.py, newsroom/core/problems.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsroom.photo_crops import (ARTICLE_IMAGE_CROPS, CARD_CROP, CROP_RATIOS, PORTRAIT_CROPS,
+from newsroom.core.photo_crops import (ARTICLE_IMAGE_CROPS, CARD_CROP, CROP_RATIOS, PORTRAIT_CROPS,
                                   crop_settings)
-from newsroom.plain_metadata import escape_plain_metadata, unescape_plain_metadata
+from newsroom.core.plain_metadata import escape_plain_metadata, unescape_plain_metadata
 
 
 @given(st.text())

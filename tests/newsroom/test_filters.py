@@ -1,4 +1,4 @@
-"""newsroom/filters.py: the theme's Jinja filters."""
+"""newsroom/core/filters.py: the theme's Jinja filters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from markupsafe import Markup
 
-from newsroom.filters import (WORDS_PER_MINUTE, date_and_time, isodate, plain, reading_minutes,
+from newsroom.core.filters import (WORDS_PER_MINUTE, date_and_time, isodate, plain, reading_minutes,
                               script_json, without_standfirst)
 
 NAIROBI = timezone(timedelta(hours=3))

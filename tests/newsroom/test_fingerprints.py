@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers.building import DEVELOPMENT, PUBLISHING, ROOT, write_files
-from newsroom.site_files import IMMUTABLE_LIST, immutable_pattern, read_immutable_list
+from newsroom.build.site_files import IMMUTABLE_LIST, immutable_pattern, read_immutable_list
 from plugins.asset_fingerprints import FingerprintCycle, fingerprint, hashed_name
 
 PUBLIC = "https://news.example.org/"

@@ -1,4 +1,4 @@
-"""Precompressed .gz and .br copies in the publishing build (newsroom/precompress.py).
+"""Precompressed .gz and .br copies in the publishing build (newsroom/build/precompress.py).
 
 That the copies are reproducible is tested with the rest of the build
 (tests/newsroom/test_reproducible_build.py); that the development build has
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import brotli
 
-from newsroom.precompress import MIN_SIZE, TEXT_SUFFIXES, precompress
+from newsroom.build.precompress import MIN_SIZE, TEXT_SUFFIXES, precompress
 
 ALREADY_COMPRESSED = (".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta", ".pagefind")
 

@@ -16,7 +16,7 @@ import pytest
 
 import tasks
 from helpers.building import ROOT
-from newsroom import livereload, server
+from newsroom.dev import livereload, server
 
 SECRET = "top-secret-outside-the-site"
 
@@ -82,7 +82,7 @@ def free_port() -> int:
 def livereload_port(site_root):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsroom.livereload", str(site_root), "--port", str(port)],
+        [sys.executable, "-m", "newsroom.dev.livereload", str(site_root), "--port", str(port)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

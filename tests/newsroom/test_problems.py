@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from newsroom.problems import BROKEN_EXTRA, COVERS_EXTRA, ProblemCollector
+from newsroom.core.problems import BROKEN_EXTRA, COVERS_EXTRA, ProblemCollector
 
 PROJECT = "/srv/checkout"
 CONTENT = "/srv/checkout/content"
@@ -81,13 +81,13 @@ def test_other_messages_keep_their_text_without_machine_paths(collector):
     ("/etc/passwd", "../../etc/passwd"),  # never this machine's absolute path
 ])
 def test_content_paths_are_shown_as_editors_know_them(path, shown):
-    from newsroom.problems import shown_path
+    from newsroom.core.problems import shown_path
 
     assert shown_path(CONTENT, path) == shown
 
 
 def test_developer_paths_are_shown_relative_to_the_project_or_as_given(tmp_path):
-    from newsroom.problems import shown_path
+    from newsroom.core.problems import shown_path
 
     project = tmp_path / "checkout"
     (project / "content").mkdir(parents=True)

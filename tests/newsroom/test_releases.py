@@ -1,4 +1,4 @@
-"""Zero-downtime publishing (newsroom/publish.py): releases, one symlink flip, rollback, rsync.
+"""Zero-downtime publishing (newsroom/publish/releases.py): releases, one symlink flip, rollback, rsync.
 
 Two real publishing builds: A is the session's `published_site`, B adds a
 story and changes the stylesheet (so its CSS, pages, feeds and search index
@@ -20,11 +20,11 @@ import pytest
 from lxml import html as lxml_html
 
 from helpers.building import ROOT, copy_content, run_build
-from newsroom import publish
-from newsroom.publish import (PublishError, copy_site, is_rsync_target, list_releases,
+from newsroom.publish import releases as releases_module
+from newsroom.publish.releases import (PublishError, copy_site, is_rsync_target, list_releases,
                               publish_folder, publish_rsync, rollback_folder, rsync_commands,
                               site_digest)
-from newsroom.site_files import read_immutable_list
+from newsroom.build.site_files import read_immutable_list
 
 SITE = "https://news.example.org"
 NEW_STORY = "2024/06/second-story-for-releases/"
@@ -159,7 +159,7 @@ def test_first_publish_turns_a_real_folder_into_the_oldest_release(builds, tmp_p
     target = tmp_path / "news"
     copy_site(a, target)  # what `invoke publish` made before releases
     if not exchange:
-        monkeypatch.setattr(publish, "_exchange", lambda first, second: False)
+        monkeypatch.setattr(releases_module, "_exchange", lambda first, second: False)
     result = publish_folder(b, target, site_url=SITE)
     warning = "cannot swap a folder and a link in one step" in capsys.readouterr().err
     assert warning is not exchange

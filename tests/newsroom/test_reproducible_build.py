@@ -12,7 +12,7 @@ import time
 import pytest
 
 from helpers.building import EPOCH, PUBLISHING, copy_content, hash_tree, run_build
-from newsroom import clock
+from newsroom.core import clock
 
 # Same-date stories sharing tags: ties in every ordering (lists, tags,
 # feeds, sitemaps, related stories, the search index) must break the same way.

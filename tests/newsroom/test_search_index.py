@@ -8,7 +8,7 @@ import json
 import pytest
 
 from newsroom.compat.pagefind import MAGIC, decode, encode
-from newsroom.search_index import sort_filter_values
+from newsroom.build.search_index import sort_filter_values
 
 
 def write_index(path, value) -> None:

@@ -1,4 +1,4 @@
-"""newsroom.settings: every plugin default applied once, every derived value computed once.
+"""newsroom.core.settings: every plugin default applied once, every derived value computed once.
 
 Unit tests of ``resolve`` on plain dicts and on the real settings files, and
 one pair of publishing builds showing that ``-e SITEURL=...`` alone (no
@@ -18,7 +18,7 @@ from pelican.settings import read_settings
 
 from helpers.building import (ARTICLE_URL, DEVELOPMENT, PUBLISHING, PUBLIC_SITEURL, SEED,
                               copy_content, hash_tree, run_build)
-from newsroom.settings import DEFAULTS, DERIVED, resolve
+from newsroom.core.settings import DEFAULTS, DERIVED, resolve
 
 SUBPATH = "https://example.org/news"
 

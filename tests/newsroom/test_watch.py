@@ -1,4 +1,4 @@
-"""The source watcher behind `invoke regenerate` and `invoke livereload` (newsroom/watch.py)."""
+"""The source watcher behind `invoke regenerate` and `invoke livereload` (newsroom/dev/watch.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.watch import changes, filesystem_type, needs_polling
+from newsroom.dev.watch import changes, filesystem_type, needs_polling
 
 MOUNTINFO = """\
 22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
@@ -127,7 +127,7 @@ def test_stop_ends_the_watch(tmp_path):
 
 
 def test_polling_takes_over_when_the_kernel_cannot_watch(tmp_path, monkeypatch):
-    import newsroom.watch as watch_module
+    import newsroom.dev.watch as watch_module
 
     def no_watches(*paths, **options):
         raise OSError("OS file watch limit reached")
@@ -143,7 +143,7 @@ def test_polling_takes_over_when_the_kernel_cannot_watch(tmp_path, monkeypatch):
 
 
 def test_livereload_reloads_the_browser_when_a_served_file_changes(tmp_path):
-    """End to end: `python -m newsroom.livereload` sees a change and tells the page."""
+    """End to end: `python -m newsroom.dev.livereload` sees a change and tells the page."""
     import asyncio
     import json
     import socket
@@ -157,7 +157,7 @@ def test_livereload_reloads_the_browser_when_a_served_file_changes(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "newsroom.livereload", str(tmp_path), "--port", str(port)],
+        [sys.executable, "-m", "newsroom.dev.livereload", str(tmp_path), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from plugins.photos.metadata import PhotoText, decode_iim, read_sidecar, read_source, read_xmp
 from plugins.photos.model import plan_photo
-from newsroom.settings import resolve
+from newsroom.core.settings import resolve
 from plugins.photos.renditions import encode, make_job, source_digest
 
 from helpers.photo_files import (UTF8_MARKER, gps_and_serial_exif, jpeg, png_with_alpha,

@@ -16,7 +16,7 @@ from PIL import Image, ImageCms, ImageOps, ImageStat
 
 from plugins.photos.metadata import PhotoText, read_source
 from plugins.photos.model import plan_photo
-from newsroom.settings import resolve
+from newsroom.core.settings import resolve
 from plugins.photos.renditions import _upright_rgb, encode, make_job, source_digest
 
 from helpers.building import run_pelican

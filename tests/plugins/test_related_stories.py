@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
-from newsroom.settings import resolve
+from newsroom.core.settings import resolve
 from plugins.related_stories import add_related_articles
 
 

@@ -21,7 +21,7 @@ import pytest
 from helpers.building import ARTICLE_URL, copy_content, run_build
 from plugins.content_checks import static_files
 from plugins.content_checks.static_files import static_problem, story_problem
-from newsroom.settings import DEFAULTS
+from newsroom.core.settings import DEFAULTS
 
 DEFAULT_STATIC_FILE_TYPES = DEFAULTS["STATIC_FILE_TYPES"]
 
@@ -350,10 +350,10 @@ def test_the_last_guard_drops_and_reports(tmp_path, caplog):
     generator = FakeGenerator(content, tmp_path / "output", files)
     static_files.forget_previous_build()
     try:
-        with caplog.at_level(logging.ERROR, logger="newsroom.problems"):
+        with caplog.at_level(logging.ERROR, logger="newsroom.core.problems"):
             static_files.check_static_files(generator)
     finally:
-        from newsroom.problems import forget_problems
+        from newsroom.core.problems import forget_problems
         forget_problems()
     assert [f.source_path for f in generator.context["staticfiles"]] == ["extra/ok.pdf"]
     messages = [record.getMessage() for record in caplog.records]

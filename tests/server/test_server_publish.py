@@ -3,7 +3,7 @@
 Two builds that differ in a story (its page, the home page, lists and feeds)
 and in the theme's stylesheet (a new fingerprinted name) go live one after
 the other in the folder both servers serve: v1, then v2, v1 again and
-`invoke rollback` (back to v2), with `newsroom.publish.publish_folder` and
+`invoke rollback` (back to v2), with `newsroom.publish.releases.publish_folder` and
 `rollback_folder`, the code behind `invoke publish --target DIR` and
 `invoke rollback`, and after each flip a graceful reload of both servers, as
 the README says (redirects). Meanwhile reader threads load pages over and
@@ -154,7 +154,7 @@ class Reader(threading.Thread):
 
 
 def test_readers_never_see_an_error_or_two_releases_during_publishes(releases):
-    from newsroom.publish import live_release, publish_folder, rollback_folder
+    from newsroom.publish.releases import live_release, publish_folder, rollback_folder
 
     have_nginx = _available(require_nginx)
     have_caddy = _available(require_caddy)

@@ -14,7 +14,7 @@ import pytest
 from helpers.building import ARTICLE_URL, FILLER_ARTICLES, ROOT
 
 import pelicanconf
-from newsroom.settings import DEFAULTS
+from newsroom.core.settings import DEFAULTS
 
 PER_PAGE = pelicanconf.DEFAULT_PAGINATION
 
@@ -120,7 +120,7 @@ def test_article_header_has_section_headline_standfirst_byline(site):
 
 
 def test_article_shows_reading_time(site):
-    from newsroom.filters import reading_minutes
+    from newsroom.core.filters import reading_minutes
 
     doc = site.page(ARTICLE_URL)
     body = doc.xpath("//main//article//*[contains(@class,'story__body')]")[0]

@@ -5,7 +5,7 @@ story's lead photo (``Photo.crops[name]``, a rendition dict: ``url``,
 ``width``, ``height``, ``type``). Other parts of the site ask for a crop by
 name; the names are spelt only here, and every user imports them:
 
-* ``PHOTO_CROPS``'s default (``newsroom.settings.DEFAULTS``) makes the
+* ``PHOTO_CROPS``'s default (``newsroom.core.settings.DEFAULTS``) makes the
   crops in ``CROP_RATIOS``;
 * the social card (Open Graph and Twitter, ``theme/templates/partials/
   head_meta.html``) shows ``CARD_CROP`` through ``Photo.card_image``;

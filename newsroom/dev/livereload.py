@@ -9,7 +9,7 @@ Built on the `livereload` package (a small Tornado server) with two changes:
 * requests whose path tries to leave the output folder, in raw or encoded
   form, are refused with 400 before Tornado looks at the disk (Tornado
   refuses them too, with 403; two checks cost nothing);
-* changes are seen by ``newsroom.watch`` (watchfiles) rather than by
+* changes are seen by ``newsroom.dev.watch`` (watchfiles) rather than by
   livereload's own polling of every watched file.
 
 It binds to 127.0.0.1 unless told otherwise. What this leans on inside
@@ -27,7 +27,7 @@ from livereload.handlers import StaticFileHandler
 from tornado import web
 
 from newsroom.compat.livereload import AppServer, WatchfilesWatcher
-from newsroom.server import DEFAULT_HOST, DEFAULT_PORT, is_hostile_path
+from newsroom.dev.server import DEFAULT_HOST, DEFAULT_PORT, is_hostile_path
 
 
 class SiteFileHandler(StaticFileHandler):
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
 
     Browsers reload when a file in ROOT changes.
     """
-    parser = argparse.ArgumentParser(prog="python -m newsroom.livereload")
+    parser = argparse.ArgumentParser(prog="python -m newsroom.dev.livereload")
     parser.add_argument("root")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

@@ -21,7 +21,7 @@ sort in publish order. ``publish_folder``:
    modification time, so ``ETag``/``Last-Modified`` and a CDN's revalidation
    stay valid);
 2. carries over the content-named files (``immutable.txt`` of each earlier
-   release kept, see newsroom/site_files.py; fingerprinted CSS/JS, Pagefind's
+   release kept, see newsroom/build/site_files.py; fingerprinted CSS/JS, Pagefind's
    index and fragments, photo renditions) that the new build lacks, as hard
    links, so a page of an earlier release that a reader is still loading
    finds its stylesheet, photos and search index after the flip;
@@ -82,7 +82,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from newsroom.site_files import (PRECOMPRESSED_SUFFIXES, immutable_files, immutable_pattern,
+from newsroom.build.site_files import (PRECOMPRESSED_SUFFIXES, immutable_files, immutable_pattern,
                                  read_immutable_list, site_paths)
 
 PUBLISHED_MODES = (0o755, 0o644)  # what a web server running as another user can read

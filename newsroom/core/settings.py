@@ -4,7 +4,7 @@
 ``settings_resolver`` plugin, first in ``PLUGINS``), so a build started with
 ``python -m newsroom.build`` and one started with ``python -m pelican`` see
 the same settings; tools that read a settings file without running Pelican
-(``newsroom.new_story``, ``tasks.py``) call it themselves. After it, plugins
+(``newsroom.dev.new_story``, ``tasks.py``) call it themselves. After it, plugins
 and templates read ``settings["NAME"]``: no ``.get(NAME, default)``, no
 default anywhere else.
 
@@ -44,8 +44,8 @@ from __future__ import annotations
 import copy
 import os
 
-from newsroom.photo_crops import crop_settings
-from newsroom.site_urls import public_site_url
+from newsroom.core.photo_crops import crop_settings
+from newsroom.core.site_urls import public_site_url
 
 DEFAULTS: dict = {
     # --- Site identity (pelicanconf.py sets the site's) ------------------------
@@ -136,7 +136,7 @@ DEFAULTS: dict = {
         "jpeg": {"quality": 82, "optimize": True, "progressive": True},
     },
     # The lead photo's centre crops for Open Graph and JSON-LD (JPEG, this
-    # wide; names and ratios in newsroom/photo_crops.py), and its list
+    # wide; names and ratios in newsroom/core/photo_crops.py), and its list
     # thumbnail (ratio and widths; the card shows it about 18rem wide).
     "PHOTO_CROPS": crop_settings(),
     "PHOTO_CROP_WIDTH": 1200,

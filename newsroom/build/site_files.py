@@ -21,7 +21,7 @@ The publishing build writes the list of its own immutable files to
 start with ``#``; then one path per line, relative to the site root (the URL
 is SITEURL + "/" + path), sorted. A listed file's ``.gz`` and ``.br`` beside
 it, when present, are immutable too. ``invoke publish`` reads it to carry a
-release's hashed files into later releases (newsroom/publish.py).
+release's hashed files into later releases (newsroom/publish/releases.py).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _HEADER = """\
 # (Cache-Control: public, max-age=31536000, immutable).
 # One path per line, relative to the site root (URL: SITEURL/path), sorted.
 # Each file's .gz and .br beside it, when present, are immutable too.
-# Written by the publishing build (newsroom/site_files.py).
+# Written by the publishing build (newsroom/build/site_files.py).
 """
 
 

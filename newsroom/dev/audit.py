@@ -27,9 +27,9 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from newsroom.server import SiteRequestHandler
+from newsroom.dev.server import SiteRequestHandler
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NODE_TOOLS = PROJECT_ROOT / "tools" / "node"
 LIGHTHOUSE = NODE_TOOLS / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -76,7 +76,7 @@ def ensure_lighthouse() -> Path:
 
 
 def build_published(output: Path, site_url: str) -> None:
-    # -e SITEURL reaches every absolute URL (newsroom/settings.py derives the rest).
+    # -e SITEURL reaches every absolute URL (newsroom/core/settings.py derives the rest).
     command = [
         sys.executable, "-m", "newsroom.build",
         "-s", str(PROJECT_ROOT / "publishconf.py"), "-o", str(output),
@@ -161,7 +161,7 @@ def audit(chrome_path: str, reports: Path | None = None) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsroom.audit", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m newsroom.dev.audit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--chrome", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
     parser.add_argument("--reports", type=Path, default=None, help="folder for the full JSON reports")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ nothing is published until an editor removes that line:
 * ``Title``: the headline (white space, line breaks included, collapsed to
   single spaces, so a pasted headline cannot add metadata lines);
 * ``Date``: now in the site's ``TIMEZONE``, as ``YYYY-MM-DD HH:MM`` (now is
-  ``newsroom.clock.build_time``, so ``SOURCE_DATE_EPOCH`` makes it fixed);
+  ``newsroom.core.clock.build_time``, so ``SOURCE_DATE_EPOCH`` makes it fixed);
 * ``Category``: the section, one of ``SECTIONS`` (any letter case, written
   as the settings spell it);
 * ``Authors``: the byline, if given;
@@ -27,8 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from newsroom.clock import InvalidSourceDateEpoch, build_time
-from newsroom.problems import shown_path
+from newsroom.core.clock import InvalidSourceDateEpoch, build_time
+from newsroom.core.problems import shown_path
 
 EXIT_REFUSED = 2
 
@@ -41,7 +41,7 @@ def load_settings(root: Path) -> dict:
     """The development settings (pelicanconf.py) of the project at ``root``, resolved."""
     from pelican.settings import read_settings
 
-    from newsroom.settings import resolve
+    from newsroom.core.settings import resolve
 
     return resolve(read_settings(str(Path(root) / "pelicanconf.py")))
 

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 def public_site_url(settings) -> str:
     """The absolute site URL without a trailing slash, or "" in dev builds.
 
-    Computed once per build by ``newsroom.settings.resolve`` as
+    Computed once per build by ``newsroom.core.settings.resolve`` as
     ``PUBLIC_SITEURL``; plugins and templates read that setting.
     """
     site_url = str(settings.get("SITEURL") or "").rstrip("/")

@@ -104,7 +104,7 @@ def serve(root: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Non
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsroom.server")
+    parser = argparse.ArgumentParser(prog="python -m newsroom.dev.server")
     parser.add_argument("root", nargs="?", default="output")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

@@ -5,16 +5,16 @@ test suite (which runs it as ``python -m newsroom.build``).
 
 1. Pelican renders into a fresh staging folder beside the output folder.
 2. Every warning or error Pelican or a plugin logs is collected (and made
-   clear by ``newsroom.problems``); the build goes on so that all problems
+   clear by ``newsroom.core.problems``); the build goes on so that all problems
    are reported in one run. A crash after reported problems is their
    consequence and is reported as one more line; a crash without any is a
    bug and keeps its traceback. Either way the build fails.
-3. Pagefind indexes the staged pages; ``newsroom.search_index`` then
+3. Pagefind indexes the staged pages; ``newsroom.build.search_index`` then
    stores its filter index in a stable order (reproducible builds).
    Publishing builds then list their content-named files in
-   ``immutable.txt`` (``FINGERPRINT_ASSETS``, ``newsroom.site_files``) and
+   ``immutable.txt`` (``FINGERPRINT_ASSETS``, ``newsroom.build.site_files``) and
    write ``.gz``/``.br`` copies of the text files (``PRECOMPRESS``,
-   ``newsroom.precompress``).
+   ``newsroom.build.precompress``).
 4. Only if nothing went wrong is the staging folder given ordinary
    permissions (755/644 under umask 022) and swapped in for the output
    folder. A failed build leaves the previous output untouched.
@@ -50,14 +50,14 @@ import time
 import traceback
 from pathlib import Path
 
-from newsroom.clock import InvalidSourceDateEpoch, build_time
-from newsroom.problems import ProblemCollector, shown_path
-from newsroom.precompress import precompress
-from newsroom.publish import make_readable, ordinary_modes
-from newsroom.search_index import sort_filter_values
-from newsroom.site_files import immutable_files, write_immutable_list
+from newsroom.core.clock import InvalidSourceDateEpoch, build_time
+from newsroom.core.problems import ProblemCollector, shown_path
+from newsroom.build.precompress import precompress
+from newsroom.publish.releases import make_readable, ordinary_modes
+from newsroom.build.search_index import sort_filter_values
+from newsroom.build.site_files import immutable_files, write_immutable_list
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class BuildFailed(Exception):
@@ -535,10 +535,10 @@ def finish_site(site: Path, settings: dict) -> list[str]:
     """The publishing build's last steps on the staged ``site``; return problems found.
 
     ``FINGERPRINT_ASSETS``: ``immutable.txt`` lists the content-named files
-    (newsroom/site_files.py). ``PRECOMPRESS``: ``.gz`` and ``.br`` beside every
-    text file over 1 KB (newsroom/precompress.py), the list included.
+    (newsroom/build/site_files.py). ``PRECOMPRESS``: ``.gz`` and ``.br`` beside every
+    text file over 1 KB (newsroom/build/precompress.py), the list included.
     """
-    if settings["FINGERPRINT_ASSETS"]:  # resolved settings (newsroom/settings.py)
+    if settings["FINGERPRINT_ASSETS"]:  # resolved settings (newsroom/core/settings.py)
         fingerprints = settings.get("ASSET_FINGERPRINTS") or {}
         hashed = [published for plain, published in fingerprints.items() if published != plain]
         write_immutable_list(site, immutable_files(

@@ -151,7 +151,7 @@ class ProblemCollector(logging.Handler):
 COVERS_EXTRA = "problem_paths"
 BROKEN_EXTRA = "broken_files"
 
-problem_logger = logging.getLogger("newsroom.problems")
+problem_logger = logging.getLogger("newsroom.core.problems")
 
 # Where each problem of the current build was found (display paths), and
 # the absolute paths of the files the problems are about.
