@@ -25,15 +25,29 @@ from helpers.building import PUBLISHING, BuildResult, filler_content, run_build,
 from helpers.serving import ServedSite
 
 
-@pytest.hookimpl(tryfirst=True)
+SLOW_MARKS = ("browser", "validator", "slow", "server")
+
+
 def pytest_collection_modifyitems(items):
-    """With pytest-xdist's ``--dist loadgroup`` (the README's test command),
-    each test file runs on one worker, so its module-scoped builds are made
-    once; a long file splits itself with ``xdist_group`` marks. (Before
-    xdist's own hook, which reads the marks.)"""
+    """Files with browser tests first, then those with other slow tests.
+
+    The README's test command runs the files on two pytest-xdist workers in
+    this order (``--dist loadfile --no-loadscope-reorder``: each file on one
+    worker, so its module-scoped builds are made once), so the longest
+    files start at once and short ones fill in at the end.
+    """
+    def rank(item) -> int:
+        for number, mark in enumerate(SLOW_MARKS):
+            if item.get_closest_marker(mark):
+                return number
+        return len(SLOW_MARKS)
+
+    files: dict[str, int] = {}
     for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        path = item.nodeid.split("::", 1)[0]
+        files[path] = min(files.get(path, len(SLOW_MARKS)), rank(item))
+    order = {path: number for number, path in enumerate(sorted(files, key=files.get))}
+    items.sort(key=lambda item: order[item.nodeid.split("::", 1)[0]])
 
 
 def _built(result: BuildResult) -> BuildResult:

@@ -51,12 +51,6 @@ from helpers.escaping import normalise
 
 pytestmark = pytest.mark.browser
 
-# This file is the suite's longest: pytest-xdist (--dist loadgroup) runs its
-# halves on two workers, each building the hostile site once.
-FIRST_HALF = pytest.mark.xdist_group("no-script-1")
-SECOND_HALF = pytest.mark.xdist_group("no-script-2")
-CONTROLS = pytest.mark.xdist_group("no-script-controls")  # no hostile site needed
-
 # --- Hostile, accepted content ----------------------------------------------------
 
 RUN = "window.__pwned=1"
@@ -517,7 +511,6 @@ def page_urls(site, with_paths: bool = False) -> list:
     return urls
 
 
-@FIRST_HALF
 def test_the_hostile_site_has_the_payloads_as_text(hostile_site):
     """The payloads reached the pages as text, so the browser tests test something."""
     def text(url: str, xpath: str) -> str:
@@ -553,8 +546,7 @@ def refresh_target(path: Path) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("policy", [pytest.param("enforced", marks=FIRST_HALF),
-                                    pytest.param("bypassed", marks=SECOND_HALF)])
+@pytest.mark.parametrize("policy", ["enforced", "bypassed"])
 def test_no_page_runs_script(browser, hostile_site, policy):
     """Every page: nothing runs, under the site's CSP and with it bypassed."""
     context = browser.new_context(bypass_csp=policy == "bypassed")
@@ -661,7 +653,6 @@ def static_feed_problems(html: str) -> list[str]:
     return problems
 
 
-@FIRST_HALF
 def test_feed_entries_hold_the_payloads(hostile_site):
     entries = feed_entries(hostile_site.output)
     # Every story (the real ones and three hostile ones) with a standfirst
@@ -676,7 +667,6 @@ def test_feed_entries_hold_the_payloads(hostile_site):
         assert normalise(payload) in text, payload
 
 
-@FIRST_HALF
 def test_feed_entries_carry_no_script_statically(hostile_site):
     problems = []
     for where, field, html in feed_entries(hostile_site.output):
@@ -684,7 +674,6 @@ def test_feed_entries_carry_no_script_statically(hostile_site):
     assert problems == [], "\n".join(problems)
 
 
-@SECOND_HALF
 def test_feed_entries_run_nothing_in_a_reader_without_csp(browser, hostile_site, serve_site,
                                                           tmp_path):
     """Each entry's HTML shown as-is, as a feed reader would, with no policy at all.
@@ -761,8 +750,7 @@ def run_search(watched: Watched, base_url: str, term: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("policy", [pytest.param("enforced", marks=SECOND_HALF),
-                                    pytest.param("bypassed", marks=FIRST_HALF)])
+@pytest.mark.parametrize("policy", ["enforced", "bypassed"])
 def test_search_results_run_nothing(browser, hostile_site, policy):
     """Pagefind's results quote the payloads; nothing in them runs."""
     context = browser.new_context(bypass_csp=policy == "bypassed")
@@ -809,7 +797,6 @@ CONTROL_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; "
     f"<details ontoggle=\"{RUN}\"><summary>x</summary></details>",
 ])
 @pytest.mark.parametrize("policy", ["enforced", "bypassed"])
-@CONTROLS
 def test_controls_catch_a_real_payload(browser, payload, policy):
     """Markup that is not text is caught: it runs without CSP, violates it with."""
     context = browser.new_context(bypass_csp=policy == "bypassed")
@@ -837,7 +824,6 @@ def test_controls_catch_a_real_payload(browser, payload, policy):
     '<iframe src="/frame"></iframe>',
     '<form action="/submit"><button>x</button></form>',
 ])
-@CONTROLS
 def test_controls_catch_script_urls_and_embeds_in_a_page(browser, markup):
     """What runs only on a click, or embeds another document, is caught too."""
     context = browser.new_context()
@@ -851,7 +837,6 @@ def test_controls_catch_script_urls_and_embeds_in_a_page(browser, markup):
     context.close()
 
 
-@CONTROLS
 def test_controls_catch_a_script_url_in_a_feed_entry():
     for html in ('<a href="java&#9;script:alert(1)">x</a>', '<a href=" JaVaScRiPt:alert(1)">x</a>',
                  '<img src="x" onerror="alert(1)">', "<svg><script>alert(1)</script></svg>",
@@ -885,7 +870,6 @@ REFUSED = {
 }
 
 
-@CONTROLS
 def test_script_links_and_handler_attributes_fail_the_build(tmp_path):
     """Each story is an error naming its file; nothing is written."""
     content = copy_content(tmp_path)

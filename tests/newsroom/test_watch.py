@@ -145,6 +145,7 @@ def test_polling_takes_over_when_the_kernel_cannot_watch(tmp_path, monkeypatch):
 def test_livereload_reloads_the_browser_when_a_served_file_changes(tmp_path):
     """End to end: `python -m newsroom.dev.livereload` sees a change and tells the page."""
     import asyncio
+    import concurrent.futures
     import json
     import socket
     import subprocess
@@ -184,7 +185,10 @@ def test_livereload_reloads_the_browser_when_a_served_file_changes(tmp_path):
                 return message
 
     try:
-        message = asyncio.run(reload_message())
+        # In a thread of its own: a test process that drives the browser
+        # (Playwright's sync API) already runs an event loop in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            message = thread.submit(asyncio.run, reload_message()).result()
     finally:
         server.terminate()
         server.wait(timeout=10)

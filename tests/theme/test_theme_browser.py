@@ -90,9 +90,6 @@ def axe_violations(page) -> list[str]:
     ]
 
 
-# With pytest-xdist, the axe-core runs (half of this file's time) go to a
-# worker of their own.
-@pytest.mark.xdist_group("theme-browser-axe")
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", list(PAGES) + ["search"])
 def test_axe_finds_no_violations(open_page, served_site, site, name, scheme):
