@@ -130,3 +130,4 @@ def serve_site():
 def served_site(site, serve_site) -> ServedSite:
     """The development build, served over HTTP."""
     return serve_site(site.output)
+

@@ -381,6 +381,10 @@ HOVER_TARGET = r"""
 """
 # Every image the page asked for has loaded or failed.
 IMAGES_DONE = "() => Array.from(document.images).every(image => image.complete)"
+# What provoked events set off later (a details element's toggle event, CSS
+# animation events) has run: two rendering frames, then a task.
+SETTLED = """() => new Promise(resolve =>
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0))))"""
 
 
 class Watched:
@@ -432,7 +436,7 @@ class Watched:
                 page.mouse.move(box["x"], box["y"])
         page.evaluate("window.scrollTo(0, 0)")
         page.evaluate(PROVOKE)
-        page.wait_for_timeout(50)
+        page.evaluate(SETTLED)
         page.wait_for_function(IMAGES_DONE)
 
     def report(self) -> dict:
@@ -724,6 +728,8 @@ RESULTS_SETTLED = """() => {
 }"""
 
 
+RESULTS_CLEARED = """() => !document.querySelector('.pagefind-ui__result')
+    && !(document.querySelector('.pagefind-ui__message') || {}).textContent"""
 # After "Load more results": more results than before, none still loading.
 MORE_SHOWN = """(shown) =>
     document.querySelectorAll('.pagefind-ui__result').length > shown
@@ -731,10 +737,17 @@ MORE_SHOWN = """(shown) =>
 
 
 def run_search(watched: Watched, base_url: str, term: str) -> dict:
+    """Search for ``term`` on the search page (opened once, then searched again)."""
     page = watched.page
-    page.goto(base_url + "search/")
+    if page.url != base_url + "search/":
+        page.goto(base_url + "search/")
     field = page.locator(".pagefind-ui__search-input")
     field.wait_for()
+    if field.input_value():
+        # Emptying the field takes the last results and message away at
+        # once, so the ones waited for next are this term's.
+        field.fill("")
+        page.wait_for_function(RESULTS_CLEARED)
     field.fill(term)
     page.wait_for_function(RESULTS_SETTLED)
     more = page.locator(".pagefind-ui__button")
