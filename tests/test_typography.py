@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpers.building import ARTICLE_URL
 
 MARKUP_SIGNS = ("<span", "class=\"caps\"", "class=\"amp\"", "&lt;span", "&amp;amp;", "&#8217;", "&nbsp;")
@@ -22,15 +24,18 @@ def test_title_is_plain_text(site):
     assert "span" not in raw_title and "&amp;amp;" not in raw_title
 
 
-def test_meta_and_attributes_hold_no_markup(site):
-    for page in site.output.rglob("*.html"):
+@pytest.mark.parametrize("build_name", ["site", "published_site"])
+def test_meta_and_attributes_hold_no_markup(build_name, request):
+    """Every page of both builds: <title>, meta content (Open Graph, Twitter,
+    description) and attributes are plain text, escaped once."""
+    build = request.getfixturevalue(build_name)
+    for page in build.output.rglob("*.html"):
         if "pagefind" in page.parts:
             continue
         raw = page.read_text(encoding="utf-8")
-        doc = site.page(str(page.relative_to(site.output)))
-        for meta in doc.xpath("//meta[@content]"):
-            content = meta.get("content")
-            assert "<" not in content and "&#" not in content, (page, content)
+        doc = build.page(str(page.relative_to(build.output)))
+        for value in doc.xpath("//meta/@content|//title/text()"):
+            assert "<" not in value and "&#" not in value and "&amp;" not in value, (page, value)
         for element in doc.iter():
             for name, value in element.attrib.items():
                 assert "<span" not in value, (page, name, value)

@@ -20,7 +20,6 @@ import importlib.util
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -252,7 +251,3 @@ def run_pelican(
             _forget_earlier_runs()
     return PelicanRun(output, problems, resolved, printed.getvalue())
 
-
-def problem_about(problems: list[str], where: str) -> list[str]:
-    """The problems whose first part (file, file:line) is ``where``."""
-    return [line for line in problems if re.split(r": ", line, maxsplit=1)[0] == where]

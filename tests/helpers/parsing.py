@@ -1,12 +1,11 @@
-"""Reading built output: pages, absolute URLs, JSON-LD."""
+"""Reading built output: the file behind a URL of the published site.
+
+(The checks that hostile text stays text: ``helpers.escaping``.)
+"""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-
-from lxml import html as lxml_html
 
 from helpers.building import PUBLIC_SITEURL
 
@@ -18,23 +17,3 @@ def site_file(output: Path, url: str, site_url: str = PUBLIC_SITEURL) -> Path:
     if path == "" or path.endswith("/"):
         path += "index.html"
     return output / path
-
-
-def html_pages(output: Path) -> list[Path]:
-    """Every HTML page of a build (Pagefind's own files left out)."""
-    return [path for path in sorted(output.rglob("*.html")) if "pagefind" not in path.parts]
-
-
-def parse(path: Path):
-    return lxml_html.fromstring(path.read_bytes())
-
-
-def text(element) -> str:
-    """An element's text as a reader sees it: spaces folded, no-break spaces plain."""
-    return re.sub(r"\s+", " ", element.text_content().replace("\xa0", " ")).strip()
-
-
-def json_ld(document) -> list[dict]:
-    """The JSON-LD objects of a parsed page."""
-    return [json.loads(script.text)
-            for script in document.xpath("//script[@type='application/ld+json']")]

@@ -77,6 +77,7 @@ def files_of(root: Path) -> dict[str, bytes]:
 
 def test_publish_twice_flips_carries_over_and_rolls_back(builds, tmp_path):
     a, b = builds
+    a_files, b_files = files_of(a), files_of(b)  # read once: the builds do not change
     target = tmp_path / "www" / "news"
     releases = tmp_path / "www" / ".news.releases"
 
@@ -84,7 +85,7 @@ def test_publish_twice_flips_carries_over_and_rolls_back(builds, tmp_path):
     assert target.is_symlink() and os.readlink(target) == f".news.releases/{first.release}"
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", first.release)
     assert first.release.endswith(site_digest(a))
-    assert files_of(target) == files_of(a)
+    assert files_of(target) == a_files
     assert f"{SITE}/" in first.purge_urls  # nothing was there before: every page is new
 
     second = publish_folder(b, target, site_url=SITE)
@@ -93,9 +94,9 @@ def test_publish_twice_flips_carries_over_and_rolls_back(builds, tmp_path):
     assert list_releases(releases) == [first.release, second.release]
     live = files_of(target)
     # B whole, plus A's content-named files that B lacks, for pages still loading.
-    assert {path: data for path, data in live.items() if path in files_of(b)} == files_of(b)
-    carried = set(live) - set(files_of(b))
-    assert carried == own_files(a) - set(files_of(b))
+    assert {path: data for path, data in live.items() if path in b_files} == b_files
+    carried = set(live) - set(b_files)
+    assert carried == own_files(a) - set(b_files)
     assert any(re.fullmatch(r"theme/css/site\.[0-9a-f]{10}\.css", p) for p in carried)
     assert any(p.endswith(".pf_meta") for p in carried)
     assert second.carried == len(carried)
@@ -121,8 +122,8 @@ def test_publish_twice_flips_carries_over_and_rolls_back(builds, tmp_path):
     assert os.readlink(target) == f".news.releases/{first.release}"
     assert (releases / f"{second.release}.rolled-back").is_file()
     live = files_of(target)
-    assert {path: data for path, data in live.items() if path in files_of(a)} == files_of(a)
-    assert own_files(b) - set(files_of(a)) <= set(live)  # B's pages still find their files
+    assert {path: data for path, data in live.items() if path in a_files} == a_files
+    assert own_files(b) - set(a_files) <= set(live)  # B's pages still find their files
     assert f"{SITE}/{NEW_STORY}" in back.purge_urls  # gone again
     assert back.purge_list.read_text(encoding="utf-8").splitlines() == back.purge_urls
     check_modes(releases)

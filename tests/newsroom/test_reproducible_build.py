@@ -39,9 +39,11 @@ def test_builds_at_different_times_are_identical(tmp_path):
             tmp_path / f"output-{run}",
             settings=PUBLISHING,
             # A fresh photo cache per build, so every rendition is encoded
-            # twice (AVIF, WebP, JPEG); two widths keep that quick.
+            # twice (AVIF, WebP, JPEG); small renditions, crops and
+            # thumbnails keep that quick.
             overrides={"PATH": str(content), "PHOTO_CACHE_PATH": str(tmp_path / f"cache-{run}"),
-                       "PHOTO_WIDTHS": [480, 1200]},
+                       "PHOTO_WIDTHS": [480], "PHOTO_CROP_WIDTH": 480,
+                       "PHOTO_THUMBNAIL_WIDTHS": [400]},
             # Same SOURCE_DATE_EPOCH; a different hash seed shakes out any
             # ordering that depends on set or dict iteration of strings.
             env={"SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": hash_seed},

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers.building import copy_content, run_build, write_files
+from helpers.building import copy_content, error_lines, run_build, write_files
 
 GOOD = "Title: {title}\nDate: 2024-06-01\nCategory: News\n{extra}\n{body}\n"
 
@@ -151,10 +151,6 @@ def broken_build(tmp_path_factory):
             path.write_text(source, encoding="utf-8")
     return run_build(folder / "output", overrides={"PATH": str(content)}, search=False)
 
-
-def error_lines(result) -> list[str]:
-    return [line.removeprefix("error: ") for line in result.stderr.splitlines()
-            if line.startswith("error: ")]
 
 
 def test_broken_content_fails_with_exit_1_and_no_traceback(broken_build):

@@ -15,7 +15,7 @@ import re
 import feedparser
 import pytest
 
-from helpers.building import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, error_lines, run_build
 
 PUBLIC = "https://news.example.org"
 URL = "2024/06/council-passes-budget/"
@@ -237,10 +237,6 @@ def broken_build(tmp_path_factory):
             GOOD.format(title=f"Story {name}", extra=extra), encoding="utf-8")
     return run_build(folder / "output", overrides={"PATH": str(content)}, search=False)
 
-
-def error_lines(result) -> list[str]:
-    return [line.removeprefix("error: ") for line in result.stderr.splitlines()
-            if line.startswith("error: ")]
 
 
 def test_malformed_corrections_fail_the_build_without_a_traceback(broken_build):

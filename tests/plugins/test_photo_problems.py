@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.building import ROOT, run_build
+from helpers.building import ROOT, error_lines, run_build
 from helpers.photo_files import UTF8_MARKER, jpeg, xmp_packet
 
 PUBLISH = ROOT / "publishconf.py"
@@ -102,10 +102,6 @@ def builds(tmp_path_factory):
             overrides={**settings, "PLUGINS": plugins_without_content_checks()}),
     }
 
-
-def error_lines(build) -> list[str]:
-    return [line.removeprefix("error: ") for line in build.stderr.splitlines()
-            if line.startswith("error: ")]
 
 
 CHARACTER_ERRORS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from lxml import etree
 
 from helpers.building import ARTICLE_URL, EPOCH, PUBLIC_SITEURL, PUBLISHING, write_files

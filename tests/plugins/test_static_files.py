@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.building import ARTICLE_URL, copy_content, run_build
+from helpers.building import ARTICLE_URL, copy_content, error_lines, run_build
 from plugins.content_checks import static_files
 from plugins.content_checks.static_files import static_problem, story_problem
 from newsroom.core.settings import DEFAULTS
@@ -176,10 +176,6 @@ def snapshot(folder: Path) -> dict[str, str]:
             files[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return files
 
-
-def error_lines(result) -> list[str]:
-    return [line.removeprefix("error: ") for line in result.stderr.splitlines()
-            if line.startswith("error: ")]
 
 
 def stat_of(path: Path):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from helpers.building import PUBLISHING, copy_content, run_build
+from helpers.building import PUBLISHING, copy_content, error_lines, run_build
 
 HEAD = "Title: {title}\nDate: 2024-06-01\nCategory: News\n"
 
@@ -154,10 +154,6 @@ def write_files(content, files: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source, encoding="utf-8")
 
-
-def error_lines(result) -> list[str]:
-    return [line.removeprefix("error: ") for line in result.stderr.splitlines()
-            if line.startswith("error: ")]
 
 
 # A story whose Markdown takes Python-Markdown ages to read ("![" unclosed

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from helpers.building import ROOT
-from hosting import DEPLOY
+from helpers.hosting import DEPLOY
 
 
 def load_caddy_redirects():

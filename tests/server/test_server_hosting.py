@@ -24,10 +24,10 @@ import pytest
 from lxml import html as lxml_html
 
 from helpers.building import ARTICLE_URL, ROOT, copy_content, run_build
-from hosting import (IMMUTABLE_CACHE, IN_CI, NGINX_BROTLI_MODULE, PERMISSIONS_POLICY_FEATURES,
-                     SHORT_CACHE, Caddy, Client, Nginx, Site, crawl, free_port,
-                     immutable_paths, precompressed_variants, redirect_pairs, require_caddy,
-                     require_nginx, scratch_dir, site_files, worker_user)
+from helpers.hosting import (IMMUTABLE_CACHE, IN_CI, NGINX_BROTLI_MODULE, PERMISSIONS_POLICY_FEATURES,
+                             SHORT_CACHE, Caddy, Client, Nginx, Site, crawl, free_port,
+                             immutable_paths, precompressed_variants, redirect_pairs, require_caddy,
+                             require_nginx, scratch_dir, site_files, worker_user)
 
 pytestmark = pytest.mark.server
 

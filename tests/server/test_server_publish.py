@@ -28,8 +28,8 @@ import pytest
 from lxml import html as lxml_html
 
 from helpers.building import ROOT, copy_content, run_build
-from hosting import (NGINX_BROTLI_MODULE, Caddy, Client, Nginx, Site, free_port, require_caddy,
-                     require_nginx, scratch_dir, site_files)
+from helpers.hosting import (NGINX_BROTLI_MODULE, Caddy, Client, Nginx, Site, free_port, require_caddy,
+                             require_nginx, scratch_dir, site_files)
 
 pytestmark = pytest.mark.server
 

@@ -1,7 +1,6 @@
 """Real web servers (nginx, Caddy) serving built sites with the configs in deploy/.
 
-Helpers for tests/server/test_server_*.py (not a conftest: its fixtures
-would clash with tests/conftest.py's module name). Each server runs from a
+Helpers for tests/server/test_server_*.py. Each server runs from a
 scratch folder that the server's worker user can enter (pytest's own
 temporary folders are mode 700), on a free loopback port, with the shipped
 file included by a minimal main configuration, as the host would:
