@@ -527,7 +527,7 @@ def run_pagefind(site: Path) -> list[str]:
         return [f"search index: cannot put Pagefind's index in a stable order ({error}); "
                 "a Pagefind other than the one pinned in pyproject.toml may have changed "
                 "its format: install the pinned one, or see newsroom/compat/pagefind.py "
-                "and run tests/newsroom/test_compat.py"]
+                "and run tests/newsroom/compat/test_compat.py"]
     return []
 
 

@@ -1,6 +1,6 @@
 """Every use of livereload's internals (checked against livereload 2.7).
 
-pyproject.toml allows ``>=2.6,<3``; tests/newsroom/test_compat.py checks
+pyproject.toml allows ``>=2.6,<3``; tests/newsroom/compat/test_compat.py checks
 each item below against the installed livereload.
 
 * ``AppServer.application``: overrides ``Server.application(port, host,

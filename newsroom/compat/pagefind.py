@@ -3,7 +3,7 @@
 Pagefind documents its CLI and its search API, not the files of its index;
 ``newsroom/build/search_index.py`` rewrites some of them (reproducible builds) and
 touches them only through this module. pyproject.toml pins Pagefind to
-``PINNED_VERSION`` exactly; tests/newsroom/test_compat.py indexes a small
+``PINNED_VERSION`` exactly; tests/newsroom/compat/test_compat.py indexes a small
 site with the installed Pagefind and checks every point below.
 
 * ``pagefind-entry.json``: compact JSON (no spaces),

@@ -1,6 +1,6 @@
 """Every use of Pelican's private API (checked against Pelican 4.12).
 
-pyproject.toml allows ``>=4.12,<4.13``; tests/newsroom/test_compat.py checks
+pyproject.toml allows ``>=4.12,<4.13``; tests/newsroom/compat/test_compat.py checks
 each item below against the installed Pelican.
 
 Reading (the story reader, plugins/content_checks/reader.py)

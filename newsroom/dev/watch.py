@@ -14,7 +14,7 @@ files are polled every ``interval`` seconds instead:
 
 The polling is ours, not watchfiles' ``force_polling``: that one compares
 modification times in whole seconds, so a second save within the same
-second goes unseen (tests/newsroom/test_watch.py saves twice in a row).
+second goes unseen (tests/newsroom/dev/test_watch.py saves twice in a row).
 Ours compares each file's modification time in nanoseconds and its size.
 
 A single watched file (``pelicanconf.py``) is watched through its folder:

@@ -286,7 +286,7 @@ def _converted_as_before(job) -> Image.Image:
     return image
 
 
-CONTENT_IMAGES = Path(__file__).resolve().parents[2] / "content" / "images"
+CONTENT_IMAGES = Path(__file__).resolve().parents[3] / "content" / "images"
 
 
 def test_rgb_and_rgba_photos_convert_exactly_as_before(tmp_path):

@@ -1,8 +1,8 @@
 """Precompressed .gz and .br copies in the publishing build (newsroom/build/precompress.py).
 
 That the copies are reproducible is tested with the rest of the build
-(tests/newsroom/test_reproducible_build.py); that the development build has
-none, in tests/newsroom/test_fingerprints.py.
+(tests/newsroom/build/test_reproducible_build.py); that the development build has
+none, in tests/plugins/asset_fingerprints/test_fingerprints.py.
 """
 
 from __future__ import annotations

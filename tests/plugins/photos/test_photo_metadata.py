@@ -165,7 +165,7 @@ def test_sidecar_mistake_names_line(tmp_path):
 
 # --- the committed stand-in photos ---------------------------------------------------
 
-CONTENT_IMAGES = Path(__file__).resolve().parents[2] / "content" / "images"
+CONTENT_IMAGES = Path(__file__).resolve().parents[3] / "content" / "images"
 STANDINS = ["un-security-council-kenya-haiti-collage.jpg", "ruto-macron-paris-2023.jpg",
             "ruto-conille.jpg"]
 
