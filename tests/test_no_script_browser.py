@@ -46,6 +46,7 @@ from lxml import html as lxml_html
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from helpers.browser import RESULTS_SETTLED, search_field
 from helpers.building import EPOCH, PUBLISHING, ROOT, copy_content, run_build
 from helpers.escaping import normalise
 
@@ -379,6 +380,20 @@ HOVER_TARGET = r"""
   return { x, y };
 }
 """
+
+# The centre of every link of ``selector`` in the viewport (null for one with
+# no box); {index} for one below it, to be scrolled to.
+HOVER_TARGETS = r"""
+(selector) => Array.from(document.querySelectorAll(selector), (link, index) => {
+  const box = link.getBoundingClientRect();
+  if (box.width === 0 || box.height === 0) return null;
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) return { index };
+  return { x, y };
+})
+"""
+# The browser window: a desktop width; pages are shown whole up to TALLEST.
+WIDTH, MIN_HEIGHT, TALLEST = 1280, 720, 12000
 # Every image the page asked for has loaded or failed.
 IMAGES_DONE = "() => Array.from(document.images).every(image => image.complete)"
 # What provoked events set off later (a details element's toggle event, CSS
@@ -418,22 +433,36 @@ class Watched:
             record.clear()
 
     def exercise(self, links: str = "main a") -> None:
-        """Scroll to the end and back, hover ``links``, provoke every element."""
+        """Show the whole page, hover ``links``, provoke every element.
+
+        The viewport is made as tall as the page (up to TALLEST): every lazy
+        image is then in view and loads, and every link can be hovered
+        without scrolling to it. What a taller page keeps below that is
+        scrolled to, as a reader would.
+        """
         page = self.page
-        page.evaluate("""async () => {
-            for (let y = 0; y <= document.documentElement.scrollHeight; y += 400) {
-              window.scrollTo(0, y);
-              await new Promise(resolve => setTimeout(resolve, 10));
-            }
-          }""")
-        # Lazy images scrolled into view load now; their errors count too.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": WIDTH, "height": max(MIN_HEIGHT, min(height, TALLEST))})
+        if height > TALLEST:
+            page.evaluate("""async () => {
+                for (let y = 0; y <= document.documentElement.scrollHeight; y += 400) {
+                  window.scrollTo(0, y);
+                  await new Promise(resolve => setTimeout(resolve, 10));
+                }
+              }""")
+        # Lazy images now in view load; their errors count too.
         page.wait_for_function(IMAGES_DONE)
         # The real mouse over every link that can be on screen (where the
         # hostile text is: the header and footer are the theme's own).
-        for index in range(page.locator(links).count()):
-            box = page.evaluate(HOVER_TARGET, [links, index])
-            if box:
-                page.mouse.move(box["x"], box["y"])
+        page.evaluate("window.scrollTo(0, 0)")
+        for box in page.evaluate(HOVER_TARGETS, links):
+            if box is None:
+                continue
+            if box.get("index") is not None:  # below the viewport: scroll to it first
+                box = page.evaluate(HOVER_TARGET, [links, box["index"]])
+                if not box:
+                    continue
+            page.mouse.move(box["x"], box["y"])
         page.evaluate("window.scrollTo(0, 0)")
         page.evaluate(PROVOKE)
         page.evaluate(SETTLED)
@@ -717,17 +746,6 @@ SEARCH_TERMS = ["pwned", "onerror", "script", "onload", "javascript", "onmouseov
 # Queries are shown back on the page ("No results for ..."): hostile too.
 HOSTILE_QUERIES = [IMG, SCRIPT, SVG]
 
-RESULTS_SETTLED = """() => {
-    const message = document.querySelector('.pagefind-ui__message');
-    if (!message || !message.textContent.trim()) return false;
-    if (/^No results/.test(message.textContent)) return true;
-    const count = parseInt(message.textContent, 10);
-    const links = document.querySelectorAll('.pagefind-ui__result-link').length;
-    return count > 0 && links >= Math.min(count, 5)
-        && !document.querySelector('.pagefind-ui__result.pagefind-ui__loading');
-}"""
-
-
 RESULTS_CLEARED = """() => !document.querySelector('.pagefind-ui__result')
     && !(document.querySelector('.pagefind-ui__message') || {}).textContent"""
 # After "Load more results": more results than before, none still loading.
@@ -739,10 +757,7 @@ MORE_SHOWN = """(shown) =>
 def run_search(watched: Watched, base_url: str, term: str) -> dict:
     """Search for ``term`` on the search page (opened once, then searched again)."""
     page = watched.page
-    if page.url != base_url + "search/":
-        page.goto(base_url + "search/")
-    field = page.locator(".pagefind-ui__search-input")
-    field.wait_for()
+    field = search_field(page, base_url)
     if field.input_value():
         # Emptying the field takes the last results and message away at
         # once, so the ones waited for next are this term's.

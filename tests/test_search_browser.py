@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.browser import search
 from helpers.building import ARTICLE_URL, PUBLISHING, copy_content, run_build
 
 pytestmark = pytest.mark.browser
@@ -19,30 +20,6 @@ Slug: ferry-timetable
 
 The port authority said the {NEW_WORD} ferry will run twice a day from July.
 """
-
-
-def search(page, base_url: str, term: str) -> list[str]:
-    """Open the search page, type ``term``; return the result links' hrefs."""
-    page.goto(base_url + "search/")
-    field = page.locator(".pagefind-ui__search-input")
-    field.wait_for()
-    field.fill(term)
-    # Done when the message counts the results and that many links (Pagefind
-    # shows five at first) have loaded.
-    page.wait_for_function(
-        """() => {
-            const message = document.querySelector('.pagefind-ui__message');
-            if (!message) return false;
-            if (/^No results/.test(message.textContent)) return true;
-            const count = parseInt(message.textContent, 10);
-            const links = document.querySelectorAll('.pagefind-ui__result-link').length;
-            return count > 0 && links >= Math.min(count, 5)
-                && !document.querySelector('.pagefind-ui__result.pagefind-ui__loading');
-        }"""
-    )
-    return page.locator(".pagefind-ui__result-link").evaluate_all(
-        "links => links.map(a => a.href)"
-    )
 
 
 def open_page(browser, **options):

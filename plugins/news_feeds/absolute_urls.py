@@ -76,7 +76,9 @@ class _UrlRewriter(HTMLParser):
         self.out.append(f"<?{data}>")
 
     def unknown_decl(self, data):
-        self.out.append(f"<![{data}]>")
+        # A CDATA section ends in "]]>", other marked sections in "]>".
+        end = "]]>" if data.upper().startswith("CDATA[") else "]>"
+        self.out.append(f"<![{data}{end}")
 
 
 def absolutize(html: str, base: str) -> str:

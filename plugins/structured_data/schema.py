@@ -23,7 +23,8 @@ def headline(title_html: str, limit: int = HEADLINE_MAX) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut:
+    # A cut that ends a word (the next character is a space) keeps that word.
+    if " " in cut and not text[limit - 1].isspace():
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:.-\u2013\u2014") + "\u2026"
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from helpers.browser import search
 from helpers.building import ARTICLE_URL, ROOT, copy_content, run_build
 from helpers.hosting import (IMMUTABLE_CACHE, IN_CI, NGINX_BROTLI_MODULE, PERMISSIONS_POLICY_FEATURES,
                              SHORT_CACHE, Caddy, Client, Nginx, Site, crawl, free_port,
@@ -387,25 +388,6 @@ def test_pagefind_files_are_not_encoded_again(served, site, client):
 
 
 # --- search in Chromium, through the server ----------------------------------------------
-
-def search(page, base_url: str, term: str) -> list[str]:
-    page.goto(base_url + "search/")
-    field = page.locator(".pagefind-ui__search-input")
-    field.wait_for()
-    field.fill(term)
-    page.wait_for_function(
-        """() => {
-            const message = document.querySelector('.pagefind-ui__message');
-            if (!message) return false;
-            if (/^No results/.test(message.textContent)) return true;
-            const count = parseInt(message.textContent, 10);
-            const links = document.querySelectorAll('.pagefind-ui__result-link').length;
-            return count > 0 && links >= Math.min(count, 5)
-                && !document.querySelector('.pagefind-ui__result.pagefind-ui__loading');
-        }"""
-    )
-    return page.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
-
 
 @pytest.mark.browser
 def test_search_works_through_the_server(browser, served, site):

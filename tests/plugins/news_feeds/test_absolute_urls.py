@@ -56,3 +56,11 @@ def test_each_url_attribute_is_resolved_against_the_story(html, expected):
 @pytest.mark.parametrize("empty", ["", None])
 def test_no_html_is_an_empty_string(empty):
     assert absolutize(empty, BASE) == ""
+
+
+@pytest.mark.parametrize("html", [
+    "<p>a<![CDATA[x<y]]>b</p>",
+    "<p>a<![if !IE]>b<![endif]>c</p>",
+])
+def test_marked_sections_come_back_whole(html):
+    assert absolutize(html, "https://example.org/") == html

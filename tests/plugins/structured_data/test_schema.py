@@ -39,6 +39,9 @@ def test_a_long_headline_is_cut_on_a_word_with_an_ellipsis():
     # Punctuation before the cut goes too.
     ("one, two, three four", 12, "one, two\u2026"),
     ("one \u2013 two three", 9, "one\u2026"),
+    # A cut that falls just after a word keeps that word.
+    ("one two three", 8, "one two\u2026"),
+    ("one two, three", 9, "one two\u2026"),
     # One word longer than the limit: cut inside it, the only place there is.
     ("x" * 20, 10, "x" * 9 + "\u2026"),
 ])
