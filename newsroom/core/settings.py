@@ -32,6 +32,9 @@ default anywhere else.
      ``SITE_LANGUAGE`` itself for a tag such as "en-KE").
    * ``PUBLISHER_NAME``: ``SITENAME``.
    * ``PHOTO_CACHE_PATH``: ``photos`` inside ``CACHE_PATH``.
+   * ``TEMPLATE_CACHE_PATH``: ``templates`` inside ``CACHE_PATH``; unless
+     ``TEMPLATE_CACHE`` is False, ``JINJA_ENVIRONMENT`` gets a bytecode cache
+     there (``newsroom.core.template_cache``).
 
    A derived value given explicitly wins (except ``PUBLIC_SITEURL``); give
    it with ``-e`` or in the file that is run, never in pelicanconf.py, which
@@ -46,6 +49,7 @@ import os
 
 from newsroom.core.photo_crops import crop_settings
 from newsroom.core.site_urls import public_site_url
+from newsroom.core.template_cache import with_template_cache
 
 DEFAULTS: dict = {
     # --- Site identity (pelicanconf.py sets the site's) ------------------------
@@ -158,12 +162,15 @@ DEFAULTS: dict = {
     "PHOTO_DECORATIVE_MARKER": "(decorative)",
     # Background for transparent PNGs in the JPEG fallback.
     "PHOTO_MATTE": "#ffffff",
+    # --- Build ------------------------------------------------------------------
+    # Keep compiled templates between builds (newsroom/core/template_cache.py).
+    "TEMPLATE_CACHE": True,
 }
 
 # Computed by ``resolve`` (see the module docstring); listed so that tools
 # and tests know every name it sets.
 DERIVED = ("PUBLIC_SITEURL", "SHARE_SITEURL", "FEED_DOMAIN", "SITE_LANGUAGE",
-           "PUBLISHER_NAME", "PHOTO_CACHE_PATH")
+           "PUBLISHER_NAME", "PHOTO_CACHE_PATH", "TEMPLATE_CACHE_PATH")
 
 
 def _missing(settings, name: str) -> bool:
@@ -191,4 +198,10 @@ def resolve(settings: dict) -> dict:
     if _missing(settings, "PHOTO_CACHE_PATH"):
         settings["PHOTO_CACHE_PATH"] = os.path.join(settings.get("CACHE_PATH") or ".cache",
                                                     "photos")
+    if _missing(settings, "TEMPLATE_CACHE_PATH"):
+        settings["TEMPLATE_CACHE_PATH"] = os.path.join(settings.get("CACHE_PATH") or ".cache",
+                                                       "templates")
+    if settings["TEMPLATE_CACHE"]:
+        settings["JINJA_ENVIRONMENT"] = with_template_cache(
+            settings.get("JINJA_ENVIRONMENT") or {}, settings["TEMPLATE_CACHE_PATH"])
     return settings
