@@ -55,3 +55,42 @@ def test_bad_count_is_a_one_line_error(tmp_path):
     assert result.returncode == 2
     assert "count must be at least 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_words_option_lengthens_the_body_only(tmp_path):
+    filler = load_script("make_filler_corpus")
+    short = filler.write_corpus(6, tmp_path / "short")
+    long = filler.write_corpus(6, tmp_path / "long", words=600)
+    for plain, lengthened in zip(short, long):
+        assert metadata(plain) == metadata(lengthened)
+        assert len(lengthened.read_text(encoding="utf-8").split("\n\n", 1)[1].split()) >= 600
+
+
+def test_writers_share_the_bylines_and_have_profiles(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "sample.jpg").write_bytes(b"")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "10", str(tmp_path / "articles"), "--photos", str(images),
+         "--writers", "3", "--profiles", str(tmp_path / "authors")],
+        capture_output=True, text=True, check=True,
+    )
+    assert "Wrote 3 writer profiles" in result.stdout
+    profiles = sorted((tmp_path / "authors").glob("*.md"))
+    assert [p.name for p in profiles] == [f"filler-writer-{i}.md" for i in (1, 2, 3)]
+    names = [metadata(p)["Name"] for p in profiles]
+    assert names == ["Filler Writer 1", "Filler Writer 2", "Filler Writer 3"]
+    assert [metadata(p).get("Photo") for p in profiles] == [
+        "{static}/images/sample.jpg", None, "{static}/images/sample.jpg"]
+    bylines = {metadata(p)["Authors"] for p in (tmp_path / "articles").glob("*.md")}
+    assert bylines == set(names) | set(load_script("make_filler_corpus").DESKS)
+
+
+def test_writers_without_a_profiles_folder_is_a_one_line_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "4", str(tmp_path), "--writers", "2"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert "--writers needs --profiles" in result.stderr
+    assert "Traceback" not in result.stderr
