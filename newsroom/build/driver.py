@@ -21,8 +21,8 @@ test suite (which runs it as ``python -m newsroom.build``).
 
 One build at a time per output folder (a lock file beside it; a second
 build waits). Folders left by a killed build are removed by the next one.
-SIGTERM/SIGINT remove the staging folder and stop Pagefind; Pagefind and
-photo workers die with the build even when it is SIGKILLed (Linux). An
+SIGTERM/SIGINT remove the staging folder and stop Pagefind; Pagefind, photo
+and compression workers die with the build even when it is SIGKILLed (Linux). An
 output folder that is a mount point cannot be renamed: the site is then
 staged inside it and swapped in entry by entry. A settings file that does
 not load, a read-only output location or a full disk are reported as one
@@ -50,7 +50,9 @@ import time
 import traceback
 from pathlib import Path
 
-from newsroom.core.clock import InvalidSourceDateEpoch, build_time
+from newsroom.build import up_to_date
+from newsroom.core.clock import (InvalidSourceDateEpoch, build_time, output_valid_until,
+                                 reset_output_changes)
 from newsroom.core.problems import ProblemCollector, shown_path
 from newsroom.build.precompress import precompress
 from newsroom.publish.releases import make_readable, ordinary_modes
@@ -99,6 +101,7 @@ class _BuildState:
     interrupted = False  # a stop signal is being handled: ignore more
     critical = False  # swapping or cleaning up: a signal waits (see main)
     pending: int | None = None
+    up_to_date = False  # the last build() found nothing to do
 
 
 _state = _BuildState()
@@ -454,6 +457,13 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     from pelican import Pelican
     from pelican.settings import read_settings
 
+    from newsroom.compat.pelican import index_article_lists, remember_content_urls
+
+    # Same output, less time: Pelican formats a story's URL setting on every
+    # use of its url/save_as (keep the answer while the story is unchanged),
+    # and its tag, section and writer pages search lists story by story.
+    remember_content_urls()
+    index_article_lists()
     collector = ProblemCollector(str(PROJECT_ROOT))
     root = logging.getLogger()
     root.addHandler(collector)
@@ -531,6 +541,34 @@ def run_pagefind(site: Path) -> list[str]:
     return []
 
 
+def _unchanged_check(settings_path: Path, output: Path, overrides: dict, search: bool,
+                     modes) -> tuple[Path, str] | None:
+    """(record, fingerprint) of this build's inputs (newsroom/build/up_to_date.py).
+
+    None when unchanged builds are not to be skipped, or when the settings do
+    not load: the build then runs and reports whatever is wrong.
+    """
+    from pelican.settings import read_settings
+
+    from newsroom.core.settings import resolve
+
+    logging.disable(logging.CRITICAL)  # the build itself reports what reading finds
+    try:
+        settings = resolve(read_settings(
+            str(settings_path), override={**overrides, "OUTPUT_PATH": str(output)}))
+        if not settings["SKIP_UNCHANGED_BUILDS"]:
+            return None
+        code = [PROJECT_ROOT / "plugins", PROJECT_ROOT / "newsroom", Path(settings["THEME"])]
+        code += [Path(path) for path in settings.get("PLUGIN_PATHS") or ()]
+        fingerprint = up_to_date.input_fingerprint(settings, settings_path, output, search,
+                                                   modes, code)
+        return up_to_date.record_path(settings["CACHE_PATH"], output), fingerprint
+    except Exception:  # noqa: BLE001 - any failure here only means a full build
+        return None
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def finish_site(site: Path, settings: dict) -> list[str]:
     """The publishing build's last steps on the staged ``site``; return problems found.
 
@@ -550,7 +588,7 @@ def finish_site(site: Path, settings: dict) -> list[str]:
         except ImportError:
             return ["precompression: the brotli package is not installed; install the "
                     "project again (.venv/bin/pip install -e .) or set PRECOMPRESS = False"]
-        precompress(site)
+        precompress(site, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
     return []
 
 
@@ -559,8 +597,15 @@ def build(
     output: Path,
     overrides: dict | None = None,
     search: bool = True,
+    force: bool = False,
 ) -> Path:
-    """Build the whole site and swap it into ``output``; raise BuildFailed."""
+    """Build the whole site and swap it into ``output``; raise BuildFailed.
+
+    When nothing the build reads changed since the last build into
+    ``output`` (and ``force`` is False), nothing is written and
+    ``_state.up_to_date`` says so (newsroom/build/up_to_date.py).
+    """
+    _state.up_to_date = False
     settings_path = Path(settings_path).resolve()
     output = Path(output).resolve()
     if not settings_path.is_file():
@@ -578,8 +623,16 @@ def build(
             output.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire()  # a second build into this output waits here
             _remove_stale(output)  # what killed builds left; only while locked
+            unchanged = None if force else _unchanged_check(
+                settings_path, output, overrides or {}, search, modes)
+            if unchanged and output.is_dir() and up_to_date.is_up_to_date(
+                    *unchanged, output, build_time(), lambda name: _own_name(name, output)):
+                _state.up_to_date = True
+                return output
+            reset_output_changes()
             inside = _is_mount_point(output)
-            staging = _staging_dir(output, inside)
+            with _signals_wait():  # a folder made must be known, to be removed
+                staging = _staging_dir(output, inside)
             settings: dict = {}
             problems = run_pelican(settings_path, staging, overrides or {}, output, settings)
             if not problems and search:
@@ -594,6 +647,11 @@ def build(
                 _swap_entries(staging, output)
             else:
                 _swap_into_place(staging, output)
+            if unchanged:
+                # With SOURCE_DATE_EPOCH the time is an input like the others.
+                until = None if os.environ.get("SOURCE_DATE_EPOCH") else output_valid_until()
+                up_to_date.write_record(unchanged[0], unchanged[1], output, until,
+                                        lambda name: _own_name(name, output))
         except OSError as error:
             problem = _storage_problem(error, output)
             if problem is None:
@@ -627,6 +685,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-search", action="store_true", help="skip the Pagefind search index"
     )
+    parser.add_argument(
+        "--force", action="store_true",
+        help="build even when nothing changed since the last build into OUTPUT",
+    )
     args = parser.parse_args(argv)
     overrides = dict(args.setting)
     output = Path(args.output) if args.output else PROJECT_ROOT / "output"
@@ -638,7 +700,8 @@ def main(argv: list[str] | None = None) -> int:
     # leave one holding the photo cache's lock.
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
     try:
-        build(Path(args.settings), output, overrides, search=not args.no_search)
+        build(Path(args.settings), output, overrides, search=not args.no_search,
+              force=args.force)
     except Interrupted as stop:
         print(
             f"Build failed: interrupted ({stop}). The previous site in {output} "
@@ -655,6 +718,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in failure.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    if _state.up_to_date:
+        print(f"Up to date: nothing {output} was built from has changed; nothing written "
+              f"({time.monotonic() - started:.1f} s)")
+        return 0
     print(f"Built {output} in {time.monotonic() - started:.1f} s")
     if _state.pending:
         print(f"({signal.Signals(_state.pending).name} came while the new site was "

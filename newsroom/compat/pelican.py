@@ -11,7 +11,7 @@ Reading (the story reader, plugins/content_checks/reader.py)
   turns Python-Markdown's ``Meta`` into Pelican metadata and reads the
   reader's ``_md`` and ``_source_path``.
 
-Contents (plugins: photos, publication, writer_profiles)
+Contents (plugins: photos, publication, writer_profiles; the build driver)
 
 * ``body_html`` / ``set_body_html``: ``Content._content``, the body as read,
   before Pelican resolves ``{filename}`` links for each page.
@@ -19,9 +19,28 @@ Contents (plugins: photos, publication, writer_profiles)
   ``Summary:`` HTML that ``refresh_metadata_intersite_links`` copies back.
 * ``rewrite_before_links``: wraps ``Content._update_content``, the step that
   resolves ``{filename}`` links each time the body or summary is shown.
+* ``remember_content_urls``: wraps ``Content.get_url_setting``, behind the
+  ``url`` and ``save_as`` properties, which formats the URL setting again on
+  every use (a copy of the metadata, a relative path, a date formatted with
+  Pelican's ``strftime``): the answer is kept on the object
+  (``_newsroom_url_cache``) and given again until something it can depend
+  on changes. Setting or deleting any attribute of the object (a new slug,
+  status, date, ``override_url``) forgets it (``Content.__setattr__`` and
+  ``__delattr__``, which Pelican does not define); so does any change to the
+  metadata dict's entries, the author's or category's slug, or a different
+  settings dict. Relies on the settings not being changed in place during a
+  build (they are resolved at ``initialized``) and on no list or object that
+  a URL setting names being changed in place.
 
 Output
 
+* ``index_article_lists``: wraps ``ArticlesGenerator.generate_tags``,
+  ``generate_categories`` and ``generate_authors``, which test every story of
+  ``self.dates`` for membership in each group's list (``a in articles``):
+  while each runs, the groups (``self.tags``, a dict; ``self.categories`` and
+  ``self.authors``, lists of pairs) hold lists whose ``in`` is a set lookup
+  by identity, the comparison ``list.__contains__`` makes for objects
+  without ``__eq__`` (Pelican's content objects define none).
 * ``skip_output``: Pelican.run calls ``generator.generate_output(writer)`` on
   each generator that has it; replacing it on an instance writes nothing.
 * ``FeedWriter``: ``Writer._create_new_feed`` and
@@ -97,6 +116,125 @@ def rewrite_before_links(content, rewrite) -> None:
         return update(rewrite(text, siteurl), siteurl)
 
     content._update_content = update_content
+
+
+_URL_CACHE = "_newsroom_url_cache"
+
+
+def _url_inputs(content):
+    # What an object's attributes do not show: the metadata dict's entries
+    # (changed in place), the author's and category's slugs, the settings.
+    metadata = content.__dict__.get("metadata") or {}
+    author = content.__dict__.get("author")
+    category = content.__dict__.get("category")
+    return (tuple(metadata), tuple(metadata.values()), getattr(author, "slug", None),
+            getattr(category, "slug", None), content.settings)
+
+
+def _same_inputs(old, new) -> bool:
+    return (old[0] == new[0] and old[2] == new[2] and old[3] == new[3] and old[4] is new[4]
+            and all(a is b for a, b in zip(old[1], new[1])))
+
+
+def remember_content_urls() -> None:
+    """Keep each content object's ``url``/``save_as`` until something it depends on changes.
+
+    Installed once per process; the URLs are the same strings Pelican makes.
+    """
+    from pelican.contents import Content
+
+    original = Content.get_url_setting
+    if getattr(original, "remembers_urls", False):
+        return
+
+    def get_url_setting(self, key):
+        state = self.__dict__
+        cache = state.get(_URL_CACHE)
+        if cache is None or cache.get("owner") != id(self):  # none yet, or a copy's
+            cache = state[_URL_CACHE] = {"owner": id(self)}
+        inputs = _url_inputs(self)
+        known = cache.get(key)
+        if known is not None and _same_inputs(known[0], inputs):
+            return known[1]
+        value = original(self, key)
+        cache[key] = (inputs, value)
+        return value
+
+    def forget_urls(self):
+        cache = self.__dict__.get(_URL_CACHE)
+        if cache is not None:
+            self.__dict__[_URL_CACHE] = None
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        forget_urls(self)
+
+    def __delattr__(self, name):
+        object.__delattr__(self, name)
+        forget_urls(self)
+
+    get_url_setting.remembers_urls = True
+    get_url_setting.__wrapped__ = original
+    __setattr__.forgets_urls = __delattr__.forgets_urls = True
+    Content.get_url_setting = get_url_setting
+    Content.__setattr__ = __setattr__
+    Content.__delattr__ = __delattr__
+
+
+class _ArticleList(list):
+    """A list of content objects whose ``in`` looks the object up by identity.
+
+    Content objects define no ``__eq__``, so ``list.__contains__`` already
+    compares them by identity, one by one; a set of ids gives the same answer
+    at once. Only handed to code that does not change the list.
+    """
+
+    def __init__(self, items):
+        super().__init__(items)
+        self._ids = {id(item) for item in self}
+
+    def __contains__(self, item):
+        return id(item) in self._ids
+
+
+def _indexed(groups):
+    if hasattr(groups, "items"):
+        return {key: _ArticleList(value) for key, value in groups.items()}
+    return [(key, _ArticleList(value)) for key, value in groups]
+
+
+def index_article_lists() -> None:
+    """Tag, section and writer pages in linear time, the same pages.
+
+    ``ArticlesGenerator.generate_tags``, ``generate_categories`` and
+    ``generate_authors`` each run ``[a for a in self.dates if a in articles]``
+    for every tag, section and writer, a list search per story: the square of
+    the story count in all. While each runs, its ``self.tags`` /
+    ``self.categories`` / ``self.authors`` hold ``_ArticleList`` copies
+    (same items, same order) whose ``in`` is a set lookup; the originals are
+    put back after. The template context keeps its own references and is
+    untouched. Installed once per process.
+    """
+    from pelican.generators import ArticlesGenerator
+
+    for method, attribute in (("generate_tags", "tags"), ("generate_categories", "categories"),
+                              ("generate_authors", "authors")):
+        original = getattr(ArticlesGenerator, method)
+        if getattr(original, "indexes", None):
+            continue
+
+        def wrapper(self, write, _original=original, _attribute=attribute):
+            groups = getattr(self, _attribute)
+            setattr(self, _attribute, _indexed(groups))
+            try:
+                return _original(self, write)
+            finally:
+                setattr(self, _attribute, groups)
+
+        wrapper.indexes = attribute
+        wrapper.__wrapped__ = original
+        wrapper.__name__ = method
+        setattr(ArticlesGenerator, method, wrapper)
 
 
 # --- output ------------------------------------------------------------------------

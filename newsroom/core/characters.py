@@ -39,6 +39,8 @@ def lines_of(text: str) -> list[str]:
 
 def forbidden_characters(text: str) -> list[ForbiddenCharacter]:
     """Every forbidden character in ``text``, with its line and column (from 1)."""
+    if not FORBIDDEN.search(text):
+        return []  # the usual case: no need to cut the text into lines
     found = []
     for number, line in enumerate(lines_of(text), start=1):
         for match in FORBIDDEN.finditer(line):

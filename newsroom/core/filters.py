@@ -5,6 +5,7 @@ Registered through ``JINJA_FILTERS`` in pelicanconf.py.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -23,7 +24,13 @@ def plain(value) -> str:
     """
     if value is None:
         return ""
-    text = Markup(str(value)).striptags()
+    return _plain_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_text(html: str) -> str:
+    # Pure in the text; a headline is made plain on every page that lists it.
+    text = Markup(html).striptags()
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -32,6 +32,9 @@ default anywhere else.
      ``SITE_LANGUAGE`` itself for a tag such as "en-KE").
    * ``PUBLISHER_NAME``: ``SITENAME``.
    * ``PHOTO_CACHE_PATH``: ``photos`` inside ``CACHE_PATH``.
+   * ``COMPRESSION_CACHE_PATH``: ``compressed`` inside ``CACHE_PATH``: the
+     ``.gz``/``.br`` bytes of publishing builds, by content
+     (``newsroom.build.precompress``).
    * ``TEMPLATE_CACHE_PATH``: ``templates`` inside ``CACHE_PATH``; unless
      ``TEMPLATE_CACHE`` is False, ``JINJA_ENVIRONMENT`` gets a bytecode cache
      there (``newsroom.core.template_cache``).
@@ -165,12 +168,16 @@ DEFAULTS: dict = {
     # --- Build ------------------------------------------------------------------
     # Keep compiled templates between builds (newsroom/core/template_cache.py).
     "TEMPLATE_CACHE": True,
+    # A build whose every input is unchanged since the last build into the same
+    # output writes nothing (newsroom/build/up_to_date.py).
+    "SKIP_UNCHANGED_BUILDS": True,
 }
 
 # Computed by ``resolve`` (see the module docstring); listed so that tools
 # and tests know every name it sets.
 DERIVED = ("PUBLIC_SITEURL", "SHARE_SITEURL", "FEED_DOMAIN", "SITE_LANGUAGE",
-           "PUBLISHER_NAME", "PHOTO_CACHE_PATH", "TEMPLATE_CACHE_PATH")
+           "PUBLISHER_NAME", "PHOTO_CACHE_PATH", "TEMPLATE_CACHE_PATH",
+           "COMPRESSION_CACHE_PATH")
 
 
 def _missing(settings, name: str) -> bool:
@@ -198,6 +205,9 @@ def resolve(settings: dict) -> dict:
     if _missing(settings, "PHOTO_CACHE_PATH"):
         settings["PHOTO_CACHE_PATH"] = os.path.join(settings.get("CACHE_PATH") or ".cache",
                                                     "photos")
+    if _missing(settings, "COMPRESSION_CACHE_PATH"):
+        settings["COMPRESSION_CACHE_PATH"] = os.path.join(
+            settings.get("CACHE_PATH") or ".cache", "compressed")
     if _missing(settings, "TEMPLATE_CACHE_PATH"):
         settings["TEMPLATE_CACHE_PATH"] = os.path.join(settings.get("CACHE_PATH") or ".cache",
                                                        "templates")

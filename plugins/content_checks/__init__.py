@@ -44,19 +44,27 @@ from .urls import check_unique_urls
 
 def check_source(path: str, content_root: str) -> None:
     """Byte-level checks, before Pelican reads the file; the rest is in ``reader``."""
-    where = shown_path(content_root, path)
-    paths = (path, os.path.relpath(path, content_root))
+
+    def names():  # made only for a report: most files have nothing to report
+        return shown_path(content_root, path), (path, os.path.relpath(path, content_root))
+
     try:
         text = decode(Path(path).read_bytes())
     except NotUtf8 as error:
+        where, paths = names()
         report(where, error.line,
                f"byte 0x{error.byte:02x} at column {error.column} is not UTF-8 text; "
                "save the file as UTF-8 (Unicode) in your editor", *paths)
         return
     except OSError as error:
+        where, paths = names()
         report(where, None, f"cannot be read ({error.strerror}); check its permissions", *paths)
         return
-    for bad in forbidden_characters(text):
+    bad_characters = forbidden_characters(text)
+    if not bad_characters and text.strip():
+        return
+    where, paths = names()
+    for bad in bad_characters:
         report(where, bad.line,
                f"invisible control character U+{ord(bad.character):04X} at column "
                f"{bad.column}; delete it (feeds and pages cannot contain it)", *paths,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from feedgenerator import Atom1Feed, Rss201rev2Feed
 from feedgenerator.django.utils.feedgenerator import rfc3339_date
 
-from newsroom.core.clock import build_time
+from newsroom.core.clock import build_time, output_changes_at
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -55,7 +55,10 @@ class _ReproducibleDates:
             if item.get("updateddate") or item.get("pubdate")
         ]
         # Never a time after the build: a feed must not announce the future.
-        return min(max(dates), build_time()) if dates else build_time()
+        now = build_time()
+        if not dates or max(dates) > now:
+            output_changes_at(now)  # the feed carries the build time itself
+        return min(max(dates), now) if dates else now
 
 
 class NewsAtomFeed(_ReproducibleDates, Atom1Feed):

@@ -30,7 +30,7 @@ import re
 from pelican import signals
 from pelican.contents import Article
 
-from newsroom.core.clock import build_time
+from newsroom.core.clock import build_time, output_changes_at
 from newsroom.compat.pelican import body_html, summary_html
 from newsroom.core.problems import report_problem, shown_path
 
@@ -52,6 +52,7 @@ def schedule(content) -> None:
     date = getattr(content, "date", None)
     if date is None or date.tzinfo is None or date <= build_time():
         return
+    output_changes_at(date)  # the embargo lifts then
     content.scheduled_for = date
     content.status = "draft"
     _scheduled.append(content)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from newsroom.core.clock import build_time
+from newsroom.core.clock import build_time, output_changes_at
 from newsroom.core.filters import isodate, plain
 from newsroom.core.site_urls import absolute_url, site_path
 
@@ -29,6 +29,12 @@ def recent(articles, window) -> list:
     """Stories published within ``window`` before the build time, newest first."""
     now = build_time()
     chosen = [a for a in articles if now - window <= a.date <= now]
+    # The list changes when a chosen story leaves the window or a later one enters it.
+    for article in articles:
+        if article.date > now:
+            output_changes_at(article.date)
+    for article in chosen:
+        output_changes_at(article.date + window)
     return sorted(chosen, key=lambda a: (a.date, a.url), reverse=True)
 
 

@@ -141,6 +141,142 @@ def test_pelican_rewrite_before_links(pelican_settings):
     _must("https://example.org" in seen, item, "the page's site URL is not passed on")
 
 
+def test_pelican_content_urls_are_remembered(pelican_settings):
+    import datetime
+
+    from pelican.contents import Article, Content
+
+    from newsroom.compat.pelican import remember_content_urls
+
+    for name in ("__setattr__", "__delattr__"):
+        own = getattr(Content, name)
+        _must(own is getattr(object, name) or getattr(own, "forgets_urls", False),
+              "newsroom/compat/pelican.py remember_content_urls",
+              f"Pelican now defines Content.{name}; chain to it instead of object.{name}")
+    for name in ("url", "save_as"):
+        prop = getattr(Content, name, None)
+        _must(isinstance(prop, property) and "get_url_setting" in prop.fget.__code__.co_names,
+              "newsroom/compat/pelican.py remember_content_urls",
+              f"Content.{name} no longer calls self.get_url_setting")
+    remember_content_urls()
+    remember_content_urls()  # once per process, not wrapped twice
+    wrapper = Content.get_url_setting
+    original = getattr(wrapper, "__wrapped__", None)
+    _must(original is not None and getattr(original, "__wrapped__", None) is None,
+          "newsroom/compat/pelican.py remember_content_urls", "not installed exactly once")
+    _must(_parameters(original) == ["self", "key"], "newsroom/compat/pelican.py remember_content_urls",
+          f"Content.get_url_setting takes {_parameters(original)}")
+    settings = dict(pelican_settings, ARTICLE_URL="{date:%Y}/{date:%m}/{slug}/",
+                    ARTICLE_SAVE_AS="{date:%Y}/{date:%m}/{slug}/index.html",
+                    DRAFT_URL="drafts/{slug}/", DRAFT_SAVE_AS="drafts/{slug}/index.html")
+    article = Article("<p>body</p>", settings=settings,
+                      source_path=os.path.join(settings["PATH"], "a.md"),
+                      metadata={"title": "A", "slug": "a-story",
+                                "date": datetime.datetime(2024, 6, 15, 9, 30)},
+                      context={"localsiteurl": "", "generated_content": {},
+                               "static_content": {}, "static_links": set()})
+
+    def check(what):
+        for key in ("url", "save_as"):
+            expected = original(article, key)
+            _must(getattr(article, key) == expected, "newsroom/compat/pelican.py remember_content_urls",
+                  f"{key} after {what}: {getattr(article, key)!r}, Pelican says {expected!r}")
+
+    check("reading")
+    calls = []
+    Content.get_url_setting = lambda self, key: calls.append(key) or wrapper(self, key)
+    try:
+        article.url
+    finally:
+        Content.get_url_setting = wrapper
+    _must(calls == ["url"], "newsroom/compat/pelican.py", "url did not go through get_url_setting")
+    article.slug = "another-slug"
+    check("a new slug")
+    article.date = datetime.datetime(2025, 1, 2, 3, 4)
+    check("a new date")
+    article.status = "draft"
+    check("a new status")
+    article.metadata["slug"] = "metadata-slug"
+    check("a new metadata value")
+    article.override_url = "elsewhere/"
+    check("override_url")
+    del article.override_url
+    check("deleting override_url")
+    article.author = type("Author", (), {"slug": "someone"})()
+    check("an author")
+    article.author.slug = "someone-else"
+    check("a new slug of the author")
+    import copy
+
+    twin = copy.copy(article)  # shares the metadata dict and, at first, the cache
+    twin.slug = "the-twin"
+    for item, label in ((twin, "a copy"), (article, "the original of a copy")):
+        for key in ("url", "save_as"):
+            _must(getattr(item, key) == original(item, key),
+                  "newsroom/compat/pelican.py remember_content_urls", f"{key} of {label}")
+
+
+def test_pelican_group_pages_search_lists_by_identity(pelican_settings):
+    import datetime
+    from types import SimpleNamespace
+
+    from pelican.contents import Article, Content, Page
+    from pelican.generators import ArticlesGenerator
+
+    from newsroom.compat.pelican import index_article_lists
+
+    item = "newsroom/compat/pelican.py index_article_lists"
+    for cls in (Content, Article, Page):
+        _must(cls.__eq__ is object.__eq__ and cls.__hash__ is object.__hash__, item,
+              f"{cls.__name__} now defines __eq__/__hash__: `in` no longer means identity")
+    index_article_lists()
+    index_article_lists()  # once per process
+    stories = [Article("<p>b</p>", settings=pelican_settings,
+                       source_path=os.path.join(pelican_settings["PATH"], f"{n}.md"),
+                       metadata={"title": f"S{n}", "slug": f"s{n}",
+                                 "date": datetime.datetime(2024, 6, n + 1)},
+                       context={"localsiteurl": "", "generated_content": {},
+                                "static_content": {}, "static_links": set()})
+               for n in range(6)]
+    for method, attribute in (("generate_tags", "tags"), ("generate_categories", "categories"),
+                              ("generate_authors", "authors")):
+        wrapper = getattr(ArticlesGenerator, method)
+        original = getattr(wrapper, "__wrapped__", None)
+        _must(original is not None and getattr(original, "__wrapped__", None) is None, item,
+              f"{method} is not wrapped exactly once")
+        _must({"dates", attribute} <= set(original.__code__.co_names), item,
+              f"ArticlesGenerator.{method} no longer reads self.{attribute} and self.dates")
+
+        class Group:  # a Tag, Category or Author: hashable, with its page's names
+            def __init__(self, name):
+                self.save_as, self.url, self.page_name, self.slug = (
+                    f"{name}/index.html", f"{name}/", name, name)
+
+            def __repr__(self):
+                return self.slug
+
+        group = Group
+
+        groups = [(group("a"), [stories[4], stories[1], stories[3]]),
+                  (group("b"), [stories[0]]), (group("c"), [])]
+        runs = []
+        for function in (original, wrapper):
+            written = []
+            generator = SimpleNamespace(
+                dates=list(reversed(stories)), articles=stories, context={},
+                get_template=lambda name: name,
+                **{attribute: dict(groups) if attribute == "tags" else list(groups)})
+            function(generator, lambda *args, **kwargs: written.append((args, kwargs)))
+            _must(getattr(generator, attribute) is not None
+                  and [g for g, _ in (getattr(generator, attribute).items()
+                                      if attribute == "tags" else getattr(generator, attribute))]
+                  == [g for g, _ in groups], item, f"{method} did not put self.{attribute} back")
+            runs.append([(args, {k: ([id(x) for x in v] if isinstance(v, list) else v)
+                                 for k, v in kwargs.items()}) for args, kwargs in written])
+        _must(runs[0] == runs[1] and len(runs[0]) == 3, item,
+              f"{method} writes other pages through the wrapper: {runs}")
+
+
 def test_pelican_skip_output(tmp_path, pelican_settings):
     from pelican import Pelican, signals
 
@@ -460,3 +596,77 @@ def test_pagefind_files_are_known(pagefind_index):
     _must(all(re.search(r"_[0-9a-f]{7,}\.pf_", p.name) for p in content_named),
           "newsroom/compat/pagefind.py CONTENT_NAMED",
           f"not every such file has a hash in its name: {[p.name for p in content_named]}")
+
+
+# --- smartypants -------------------------------------------------------------------
+
+def test_smartypants_is_the_checked_version():
+    import smartypants
+
+    from newsroom.compat import smartypants as compat
+
+    _must(smartypants.__version__ == compat.CHECKED_VERSION, "newsroom/compat/smartypants.py",
+          f"smartypants {smartypants.__version__} is installed, the module was checked against "
+          f"{compat.CHECKED_VERSION}: its speed-up is not installed; read the new version's "
+          "helpers (TRIGGERS), then update CHECKED_VERSION")
+    _must(compat.skip_text_without_triggers(), "newsroom/compat/smartypants.py",
+          "skip_text_without_triggers() did not install its wrappers")
+
+
+def test_smartypants_calls_its_helpers_by_name():
+    import smartypants
+
+    from newsroom.compat import smartypants as compat
+
+    compat.skip_text_without_triggers()
+    called = set(smartypants.smartypants.__code__.co_names)
+    missing = sorted(set(compat.TRIGGERS) - called)
+    _must(not missing, "newsroom/compat/smartypants.py TRIGGERS",
+          f"smartypants.smartypants no longer looks up {missing} as module globals")
+    for name in compat.TRIGGERS:
+        _must(getattr(getattr(smartypants, name), "__wrapped__", None) is not None,
+              "newsroom/compat/smartypants.py", f"smartypants.{name} is not wrapped")
+    # The whole function, every dash and quote option, on text with and without triggers.
+    for attr in (smartypants.Attr.set1, smartypants.Attr.set2, smartypants.Attr.set3,
+                 smartypants.Attr.set2 | smartypants.Attr.w | smartypants.Attr.u):
+        text = ('<p>She said "it\'s 10 -- no, 20 --- ok..." `fine\'\' \\- x</p>\n<p>plain</p>'
+                '<pre>"kept"</pre> &quot;q&quot;')
+        plain_run = smartypants.smartypants(text, attr)
+        saved = {name: getattr(smartypants, name) for name in compat.TRIGGERS}
+        try:
+            for name, wrapper in saved.items():
+                setattr(smartypants, name, wrapper.__wrapped__)
+            original_run = smartypants.smartypants(text, attr)
+        finally:
+            for name, wrapper in saved.items():
+                setattr(smartypants, name, wrapper)
+        _must(plain_run == original_run, "newsroom/compat/smartypants.py",
+              f"output differs with the wrappers (attr {attr}): {plain_run!r} != {original_run!r}")
+
+
+def test_smartypants_helpers_change_only_text_with_their_triggers():
+    import smartypants
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from newsroom.compat import smartypants as compat
+
+    compat.skip_text_without_triggers()
+    pieces = st.lists(st.sampled_from(
+        ["a", "B", " ", "\n", "'", '"', "`", "-", ".", "\\", "&", "#", ";", "8", "s",
+         "&nbsp;", "&#8211;", "&mdash;", "&quot;", ". ", "é", "\t", "(", "["]), max_size=30)
+
+    @settings(max_examples=300, deadline=None)
+    @given(pieces)
+    def check(parts):
+        text = "".join(parts)
+        for name in compat.TRIGGERS:
+            wrapper = getattr(smartypants, name)
+            original = wrapper.__wrapped__
+            _must(wrapper(text) == original(text), f"newsroom/compat/smartypants.py TRIGGERS[{name!r}]",
+                  f"smartypants.{name} changes {text!r} differently when skipped")
+            if not any(trigger in text for trigger in compat.TRIGGERS[name]):
+                _must(original(text) == text, f"newsroom/compat/smartypants.py TRIGGERS[{name!r}]",
+                      f"smartypants.{name} changes {text!r}, which has none of its triggers")
+
+    check()

@@ -1,0 +1,264 @@
+"""newsroom/build/up_to_date.py: an unchanged build writes nothing; any change rebuilds.
+
+Each kind of change (a story's text or topics, a writer profile, a photo or
+its sidecar, a setting, a template, the build time, the output itself) is
+made after a first build; the next build into the same output must run, and
+what it leaves must equal a clean build of the changed sources byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helpers.building import EPOCH, PUBLISHING, ROOT, copy_content, run_build
+from newsroom.build.up_to_date import input_fingerprint, output_digest, stable_text
+
+UP_TO_DATE = "Up to date:"
+STORY = "articles/2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
+STORY_URL = "2024/06/ruto-macron-infrastructure-haiti-mission/index.html"
+
+
+def tree_state(root: Path) -> dict[str, tuple]:
+    """Every entry: (sha256 of its bytes, mode, mtime_ns, inode); folders too."""
+    state = {}
+    for path in sorted(root.rglob("*")):
+        info = path.lstat()
+        data = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+        state[path.relative_to(root).as_posix()] = (data, info.st_mode, info.st_mtime_ns,
+                                                    info.st_ino)
+    return state
+
+
+def tree_bytes(root: Path) -> dict[str, str]:
+    return {key: value[0] for key, value in tree_state(root).items()}
+
+
+@pytest.fixture
+def sources(tmp_path):
+    """Writable copies of content/ and theme/, and a build function that uses them."""
+    content = copy_content(tmp_path)
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    overrides = {"PATH": str(content), "THEME": str(theme)}
+
+    def build(output: Path, *, search: bool = False, extra: dict | None = None,
+              env: dict | None = None):
+        result = run_build(output, overrides={**overrides, **(extra or {})}, search=search,
+                           env={"SOURCE_DATE_EPOCH": EPOCH, **(env or {})})
+        assert result.returncode == 0, result.stderr
+        return result
+
+    return SimpleNamespace(content=content, theme=theme, build=build, tmp=tmp_path)
+
+
+@pytest.mark.parametrize("search", [False, True], ids=["no-search", "search"])
+def test_an_unchanged_build_writes_nothing(sources, search):
+    output = sources.tmp / "output"
+    first = sources.build(output, search=search)
+    assert UP_TO_DATE not in first.stdout
+    before = tree_state(output)
+    second = sources.build(output, search=search)
+    assert UP_TO_DATE in second.stdout, second.stdout + second.stderr
+    assert "Photos:" not in second.stdout + second.stderr  # not one photo looked at
+    assert tree_state(output) == before  # bytes, modes, times and inodes
+    assert sorted(p.name for p in sources.tmp.iterdir() if p.name.startswith(".output")) == []
+
+
+def test_force_builds_anyway(sources):
+    output = sources.tmp / "output"
+    sources.build(output)
+    result = run_build(output, overrides={"PATH": str(sources.content),
+                                          "THEME": str(sources.theme)},
+                       search=False, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert UP_TO_DATE in result.stdout
+    forced = subprocess.run(
+        [sys.executable, "-m", "newsroom.build", "-o", str(output), "--no-search", "--force",
+         "-e", f"PATH={sources.content}", "-e", f"THEME={sources.theme}"],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+    assert forced.returncode == 0, forced.stderr
+    assert UP_TO_DATE not in forced.stdout and "Built" in forced.stdout
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def change_story_text(s):
+    _edit(s.content / STORY, "on the sidelines of the G7 summit",
+          "on the sidelines of the G7 summit in Apulia")
+
+
+def change_story_tags(s):
+    _edit(s.content / STORY, "Tags: Kenya, France,", "Tags: Kenya, Diplomacy, France,")
+
+
+def add_writer_profile(s):
+    (s.content / "authors" / "staff-reporter.md").write_text(
+        "Name: Staff Reporter\nRole: The news desk\n\nThe desk that files the day's news.\n",
+        encoding="utf-8")
+
+
+def add_photo_sidecar(s):
+    (s.content / "images" / "ruto-conille.jpg.sidecar.txt").write_text(
+        "credit: Sidecar Credit Agency\n", encoding="utf-8")
+
+
+def replace_photo(s):
+    from PIL import Image
+
+    path = s.content / "images" / "ruto-conille.jpg"
+    with Image.open(path) as photo:
+        photo.load()
+        info = dict(photo.info)
+        flipped = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    save = {key: info[key] for key in ("exif", "xmp", "icc_profile") if key in info}
+    flipped.save(path, quality=90, **save)
+
+
+def edit_template(s):
+    _edit(s.theme / "templates" / "base.html", "</body>", '<p id="edited">edited</p></body>')
+
+
+def tamper_with_output(s):
+    (s.output / STORY_URL).write_text("defaced", encoding="utf-8")
+
+
+def delete_from_output(s):
+    (s.output / STORY_URL).unlink()
+
+
+def add_to_output(s):
+    (s.output / "stray.html").write_text("left here", encoding="utf-8")
+
+
+CHANGES = {
+    "story text": (change_story_text, {}, {}),
+    "story tags": (change_story_tags, {}, {}),
+    "writer profile": (add_writer_profile, {}, {}),
+    "photo sidecar": (add_photo_sidecar, {}, {}),
+    "photo": (replace_photo, {}, {}),
+    "template": (edit_template, {}, {}),
+    "setting": (None, {"SITENAME": "The Other Ledger"}, {}),
+    "build time": (None, {}, {"SOURCE_DATE_EPOCH": str(int(EPOCH) + 86400)}),
+    "output changed": (tamper_with_output, {}, {}),
+    "output file removed": (delete_from_output, {}, {}),
+    "output file added": (add_to_output, {}, {}),
+}
+
+
+@pytest.mark.parametrize("kind", list(CHANGES))
+def test_each_kind_of_change_rebuilds_to_what_a_clean_build_makes(sources, kind):
+    change, extra, env = CHANGES[kind]
+    sources.output = sources.tmp / "output"
+    sources.build(sources.output)
+    if change:
+        change(sources)
+    again = sources.build(sources.output, extra=extra, env=env)
+    assert UP_TO_DATE not in again.stdout, f"{kind}: the change went unseen"
+    clean = sources.build(sources.tmp / "clean", extra=extra, env=env)
+    assert UP_TO_DATE not in clean.stdout
+    assert tree_bytes(sources.output) == tree_bytes(clean.output)
+
+
+def test_a_lifted_embargo_is_published_by_the_next_unchanged_build(tmp_path):
+    """No SOURCE_DATE_EPOCH: the real clock. A story due in a few seconds."""
+    content = copy_content(tmp_path)
+    due = datetime.now(ZoneInfo("Africa/Nairobi")).replace(microsecond=0) + timedelta(seconds=6)
+    (content / "articles" / "due-soon.md").write_text(
+        f"Title: Due soon\nDate: {due:%Y-%m-%d %H:%M:%S}\nCategory: Politics\n"
+        "Authors: Staff Reporter\nSlug: due-soon\nSummary: Held until its time.\n\n"
+        "The text of a story held until its time.\n", encoding="utf-8")
+    output = tmp_path / "output"
+    env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+
+    def publish():
+        result = subprocess.run(
+            [sys.executable, "-m", "newsroom.build", "-s", str(PUBLISHING), "-o", str(output),
+             "--no-search", "-e", f"PATH={content}"],
+            cwd=ROOT, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    publish()
+    def published() -> bool:
+        pages = [p for p in output.rglob("*.html") if "due-soon" in p.as_posix()]
+        return bool(pages) and b"Due soon" in (output / "feeds" / "all.atom.xml").read_bytes()
+
+    assert not published()
+    if datetime.now(due.tzinfo) < due - timedelta(seconds=1):
+        assert UP_TO_DATE in publish().stdout  # still held: nothing to do
+    time.sleep(max(0.0, (due - datetime.now(due.tzinfo)).total_seconds()) + 1)
+    lifted = publish()
+    assert UP_TO_DATE not in lifted.stdout
+    assert published()
+
+
+# --- the fingerprint itself ----------------------------------------------------------
+
+def test_code_outside_the_content_is_part_of_the_fingerprint(tmp_path):
+    """A changed plugin (any file of a code folder) gives another fingerprint."""
+    code = tmp_path / "plugins"
+    (code / "a_plugin").mkdir(parents=True)
+    module = code / "a_plugin" / "__init__.py"
+    module.write_text("VALUE = 1\n")
+    content = tmp_path / "content"
+    content.mkdir()
+    settings_file = tmp_path / "conf.py"
+    settings_file.write_text("X = 1\n")
+    settings = {"PATH": str(content), "SITENAME": "x"}
+
+    def fingerprint(**changes):
+        return input_fingerprint({**settings, **changes}, settings_file, tmp_path / "out",
+                                 False, (0o755, 0o644), [code])
+
+    first = fingerprint()
+    assert fingerprint() == first
+    module.write_text("VALUE = 2\n")
+    assert fingerprint() != first
+    module.write_text("VALUE = 1\n")
+    assert fingerprint() == first
+    (code / "a_plugin" / "__pycache__").mkdir()
+    (code / "a_plugin" / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert fingerprint() == first  # caches are not sources
+    assert fingerprint(SITENAME="y") != first
+    assert fingerprint(OUTPUT_PATH="/elsewhere/.staging-1") == first  # the staging name
+    settings_file.write_text("X = 2\n")
+    assert fingerprint() != first
+
+
+def test_settings_text_is_the_same_in_every_process():
+    import re
+
+    from newsroom.core.filters import JINJA_FILTERS
+
+    text = stable_text({"b": [1, (2, 3)], "a": {"x", "y"}, "f": JINJA_FILTERS,
+                        "p": re.compile("a+", re.I), "o": object()})
+    assert " at 0x" not in text
+    assert text == stable_text({"a": {"y", "x"}, "b": [1, (2, 3)], "f": dict(JINJA_FILTERS),
+                                "p": re.compile("a+", re.I), "o": object()})
+    assert stable_text({"a": [1, 2]}) != stable_text({"a": [2, 1]})
+
+
+def test_the_output_digest_sees_modes_and_new_files(tmp_path):
+    (tmp_path / "index.html").write_text("x")
+    first = output_digest(tmp_path)
+    os.chmod(tmp_path / "index.html", 0o600)
+    assert output_digest(tmp_path) != first
+    os.chmod(tmp_path / "index.html", 0o644)
+    second = output_digest(tmp_path)
+    (tmp_path / ".hidden").write_text("")
+    assert output_digest(tmp_path) != second
+    assert output_digest(tmp_path, ignore=lambda name: name == ".hidden") == second

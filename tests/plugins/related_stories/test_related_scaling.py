@@ -1,0 +1,99 @@
+"""related_for_all picks what the plain rule picks, with work that grows linearly."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plugins.related_stories import related_by_tags, related_for_all
+
+
+def reference(articles, limit):
+    """The rule written out: for each article, every other one that shares a tag,
+    met in the article's tag order, then in corpus order; ranked by shared tags
+    (counted per tag occurrence), newest first, then slug (a stable sort)."""
+    results = []
+    for article in articles:
+        tags = list(article.tags or [])
+        met = []
+        for tag in tags:
+            for other in articles:
+                if other is not article and tag in (other.tags or []) \
+                        and not any(other is seen for seen in met):
+                    met.append(other)
+
+        def shared(other):
+            return sum((other.tags or []).count(tag) for tag in tags)
+
+        met.sort(key=lambda other: (-shared(other), -other.date.timestamp(), other.slug))
+        results.append(met[:limit])
+    return results
+
+
+def story(slug, hours, tags):
+    return SimpleNamespace(slug=slug, date=datetime(2024, 1, 1) + timedelta(hours=hours),
+                           tags=tags)
+
+
+stories = st.lists(
+    st.builds(
+        story,
+        slug=st.sampled_from(["a", "b", "c", "d"]),  # few slugs and dates: many ties
+        hours=st.integers(0, 3),
+        tags=st.one_of(st.none(), st.lists(st.sampled_from(["k", "h", "g", "s", "p"]),
+                                           max_size=4)),
+    ),
+    max_size=14,
+)
+
+
+def same(left, right):
+    return [[id(item) for item in row] for row in left] == \
+        [[id(item) for item in row] for row in right]
+
+
+@settings(max_examples=400, deadline=None)
+@given(stories, st.integers(0, 6))
+def test_same_choice_and_order_as_the_rule(articles, limit):
+    expected = reference(articles, limit)
+    assert same(related_for_all(articles, limit), expected)
+    by_tag = {}
+    for article in articles:
+        for tag in article.tags or []:
+            by_tag.setdefault(tag, []).append(article)
+    assert same([related_by_tags(article, by_tag, limit) for article in articles], expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(stories.map(lambda items: [story(f"s{n}-{item.slug}", item.date.hour, sorted(set(item.tags or [])))
+                                  for n, item in enumerate(items)]),
+       st.integers(1, 5))
+def test_distinct_tags_take_the_indexed_path(articles, limit):
+    work = Counter()
+    assert same(related_for_all(articles, limit, work), reference(articles, limit))
+    assert work["read"] or not any(article.tags for article in articles)
+
+
+def corpus(count, seed=7):
+    rng = random.Random(seed)
+    pool = [f"topic-{n}" for n in range(12)]
+    return [story(f"story-{n}", rng.randrange(24 * 365), rng.sample(pool, rng.randint(1, 4)))
+            for n in range(count)]
+
+
+def test_work_grows_linearly_with_the_story_count():
+    counts = {}
+    for size in (500, 4000):
+        work = Counter()
+        related_for_all(corpus(size), 4, work)
+        counts[size] = sum(work.values())
+    # Eight times the stories: about eight times the work (never 64 times).
+    assert counts[4000] <= 8 * counts[500] * 1.25, counts
+    # And a bounded amount per story: at most 15 index entries for 4 tags,
+    # and a small number of list reads that does not depend on the count.
+    assert counts[4000] / 4000 < 200, counts
