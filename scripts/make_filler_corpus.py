@@ -46,6 +46,15 @@ TOPICS = ["Sample Topic A", "Sample Topic B", "Sample Topic C", "Sample Topic D"
 DESKS = ["Filler Desk", "Sample Desk"]
 WRITER_ROLES = ["Sample correspondent", "Filler reporter", "Sample editor"]
 FIRST_DATE = datetime(2023, 1, 2, 8, 0)
+# Seven hours between stories; a larger corpus has them closer together so
+# that its last story is still in the past (not an embargoed one) in 2026.
+SPACING_MINUTES = 7 * 60
+SPAN_MINUTES = 3000 * SPACING_MINUTES
+
+
+def spacing_for(count: int) -> int:
+    """Minutes between stories for a corpus of ``count``."""
+    return max(1, min(SPACING_MINUTES, SPAN_MINUTES // max(count, 1)))
 
 
 def sections() -> list[str]:
@@ -83,16 +92,17 @@ def byline(number: int, writers: int = 0) -> str:
 
 
 def filler_article(number: int, section: str, photo: str | None,
-                   words: int | None = None, author: str | None = None) -> str:
+                   words: int | None = None, author: str | None = None,
+                   spacing: int = SPACING_MINUTES) -> str:
     """The Markdown source of filler article ``number`` (1-based).
 
     ``words``: the body runs to at least that many words; ``author``: the
-    byline (default: a desk).
+    byline (default: a desk); ``spacing``: minutes between two stories' dates.
     """
     rng = random.Random(number)
     title = f"Filler story {number}: " + sentence(rng, 4, 9).rstrip(".")
     standfirst = sentence(rng, 12, 22)
-    date = FIRST_DATE + timedelta(hours=7 * number)
+    date = FIRST_DATE + timedelta(minutes=spacing * number)
     topics = sorted(rng.sample(TOPICS, rng.randint(1, 3)))
     lines = [
         f"Title: {title}",
@@ -129,8 +139,8 @@ def write_corpus(count: int, directory: Path, photos: list[str] | None = None,
         photo = photos[number % len(photos)] if photos and number % 4 == 0 else None
         path = directory / f"filler-{number:05d}.md"
         author = byline(number, writers) if writers else None
-        path.write_text(filler_article(number, names[number % len(names)], photo, words, author),
-                        encoding="utf-8")
+        path.write_text(filler_article(number, names[number % len(names)], photo, words, author,
+                                       spacing_for(count)), encoding="utf-8")
         written.append(path)
     return written
 

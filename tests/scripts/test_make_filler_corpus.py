@@ -94,3 +94,16 @@ def test_writers_without_a_profiles_folder_is_a_one_line_error(tmp_path):
     assert result.returncode == 2
     assert "--writers needs --profiles" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_story_of_a_large_corpus_is_dated_in_the_past():
+    """A corpus of 10,000 stories has no future (embargoed) story; small ones keep 7 hours."""
+    from datetime import datetime, timedelta
+
+    filler = load_script("make_filler_corpus")
+    assert filler.spacing_for(12) == filler.spacing_for(3000) == 7 * 60
+    for count in (3000, 10_000, 50_000):
+        last = filler.FIRST_DATE + timedelta(minutes=filler.spacing_for(count) * count)
+        assert last < datetime(2026, 1, 1), count
+    text = filler.filler_article(10_000, "World", None, spacing=filler.spacing_for(10_000))
+    assert "Date: 2025-" in text
