@@ -35,6 +35,7 @@ A record that cannot be read or written just means a full build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -86,11 +87,8 @@ def _feed(digest, *parts) -> None:
 
 
 def _hash_file(path: str) -> bytes:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.digest()
+        return hashlib.file_digest(handle, "sha256").digest()
 
 
 def _feed_tree(digest, root: Path, label: str, hash_limit: int | None) -> None:
@@ -179,6 +177,7 @@ def is_up_to_date(record: Path, fingerprint: str, output: Path, now: datetime,
 def write_record(record: Path, fingerprint: str, output: Path, valid_until: datetime | None,
                  ignore=lambda name: False) -> None:
     """Keep what this build read and wrote; a cache that cannot be written is no error."""
+    temporary = None
     try:
         data = {
             "version": RECORD_VERSION,
@@ -192,10 +191,9 @@ def write_record(record: Path, fingerprint: str, output: Path, valid_until: date
             json.dump(data, file)
         os.replace(temporary, record)
     except OSError:
-        try:
-            os.unlink(temporary)
-        except (OSError, UnboundLocalError):
-            pass
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def forget(record: Path) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from helpers.building import ROOT, copy_content, run_build
+from helpers.processes import alive, children
 from newsroom.publish.releases import copy_site
 
 SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
@@ -66,33 +67,6 @@ def build_command(output: Path, cache: Path, *extra: str, search: bool = False) 
 def start_build(command: list[str]) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def children(pid: int) -> list[int]:
-    """Direct child processes of ``pid``."""
-    try:
-        return [int(child) for task in os.listdir(f"/proc/{pid}/task")
-                for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-    except OSError:  # no /proc/<pid>/task/*/children: scan every process
-        found = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == pid:
-                    found.append(int(entry))
-        return found
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie has finished: only its exit status is left)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 def freeze_pagefind(build: subprocess.Popen, timeout: float = 120) -> int | None:

@@ -26,6 +26,7 @@ import brotli
 import pytest
 
 from helpers.building import PUBLISHING, ROOT
+from helpers.processes import alive, children
 from newsroom.build import precompress as pc
 from newsroom.build.precompress import (DAY, PRUNE_STAMP, codec_folders, entry_path,
                                         precompress, prune, read_entry)
@@ -336,23 +337,6 @@ def test_entries_unused_for_30_days_are_pruned(tmp_path):
 
 
 # --- a build stopped while compressing ---------------------------------------------------
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(OSError):
-            found += [int(child) for child in
-                      Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
 
 def cpu_ticks(pid: int) -> int:
     try:

@@ -1,0 +1,46 @@
+"""Processes seen through /proc (Linux): a build's children, and whether one still runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _stat_fields(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat after the command name (which may hold spaces and ")")."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes of ``pid``."""
+    found, readable = [], False
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for task in tasks:
+        try:
+            found += [int(child) for child in
+                      Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+            readable = True
+        except OSError:  # a thread that ended, or a kernel without the file
+            continue
+    if readable:
+        return found
+    # No /proc/<pid>/task/*/children: scan every process for its parent.
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat_fields(entry)[1]) == pid:
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie has finished: only its exit status is left)."""
+    try:
+        return _stat_fields(pid)[0] not in ("Z", "X")
+    except OSError:
+        return False
