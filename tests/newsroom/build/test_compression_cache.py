@@ -14,6 +14,7 @@ import contextlib
 import gzip
 import hashlib
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from helpers.building import PUBLISHING, ROOT
+from helpers.building import PUBLISHING, ROOT, copy_content
 from helpers.processes import alive, children
 from newsroom.build import precompress as pc
 from newsroom.build.precompress import (DAY, PRUNE_STAMP, codec_folders, entry_path,
@@ -338,6 +339,10 @@ def test_entries_unused_for_30_days_are_pruned(tmp_path):
 
 # --- a build stopped while compressing ---------------------------------------------------
 
+FILLER_WORDS = ("harbour ferry timetable council budget road county water school market "
+                "rain season bridge court ruling minister report league final").split()
+
+
 def cpu_ticks(pid: int) -> int:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -390,7 +395,18 @@ def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp
     output = tmp_path / "output"
     shutil.copytree(published_site.output, output, symlinks=True)
     before = snapshot(output)
+    # Downloads big enough that the workers are still compressing when the
+    # test looks, however fast the machine (the real content alone takes
+    # them a fraction of a second).
+    content = copy_content(tmp_path)
+    words = random.Random(signum).choices(FILLER_WORDS, k=80_000)
+    (content / "extra").mkdir(exist_ok=True)
+    for number in range(6):
+        (content / "extra" / f"table-{number}.txt").write_text(
+            "\n".join(",".join(words[i:i + 8]) for i in range(number, len(words), 8)),
+            encoding="utf-8")
     command = [sys.executable, "-m", "newsroom.build", "-s", str(PUBLISHING), "-o", str(output),
+               "-e", f"PATH={content}",
                "-e", f"PHOTO_CACHE_PATH={photo_cache}", "-e", f"CACHE_PATH={tmp_path / 'cache'}",
                "--no-search", "--force"]
     build = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
