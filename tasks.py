@@ -87,17 +87,10 @@ def preview(c):
 
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def livereload(c, host="127.0.0.1", port=8000):
-    """Serve, rebuild on changes, and reload the browser."""
-    from newsroom.dev.livereload import run_livereload
+    """Serve, rebuild what each save changes, and reload the browser."""
+    from newsroom.dev.livereload import preview
 
-    _build(c, warn=True)
-    run_livereload(
-        root=OUTPUT,
-        watched=WATCHED,
-        rebuild=lambda: _build(c, warn=True),
-        host=host,
-        port=int(port),
-    )
+    preview(DEV_SETTINGS, OUTPUT, WATCHED, host=host, port=int(port))
 
 
 @task(help={"target": "folder or rsync destination (user@host:path); default: PUBLISH_TARGET"})

@@ -20,7 +20,19 @@ each item below against the installed livereload.
   ``Server.watch(path, func, delay)`` registered in ``watcher._tasks`` and
   returns ``(changed path, delay)``, or ``(None, None)``; ``Server.serve``
   first queues ``("__livereload__", restart_delay)`` on ``watcher._changes``,
-  which ``examine`` returns before anything else.
+  which ``examine`` returns before anything else. ``changed_paths`` holds
+  the batch of changes the last ``examine`` handled.
+* ``ImmediateReloadHandler``: ``LiveReloadHandler`` with its class method
+  ``poll_tasks`` replaced. livereload's own drops a change that comes
+  within a few seconds of the last reload (``DEFAULT_RELOAD_TIME``, meant
+  for many changes at once) and waits the task's ``delay`` before
+  reloading; a second save soon after a first would never reach the
+  browser. Here each batch of changes, once its tasks have run, reloads
+  the browsers at once (``reload_waiters``, whose ``waiters`` set and
+  ``watcher.filepath`` it uses as livereload does). ``Server.serve`` calls
+  ``LiveReloadHandler.start_tasks()`` by name, which hands
+  ``LiveReloadHandler.poll_tasks`` to ``watcher.start``; the watcher here
+  calls ``ImmediateReloadHandler.poll_tasks`` instead.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ class AppServer(Server):
         LiveReloadHandler.live_css = live_css
         app = web.Application(
             handlers=[
-                (r"/livereload", LiveReloadHandler),
+                (r"/livereload", ImmediateReloadHandler),
                 (r"/forcereload", ForceReloadHandler),
                 (r"/livereload.js", LiveReloadJSHandler),
                 *self.site_handlers(),
@@ -61,6 +73,16 @@ class AppServer(Server):
             transforms=self.site_transforms(),
         )
         app.listen(port, address=host)
+
+
+class ImmediateReloadHandler(LiveReloadHandler):
+    """Every batch of changes reloads the browsers, at once (see the module docstring)."""
+
+    @classmethod
+    def poll_tasks(cls):
+        filepath, _delay = cls.watcher.examine()
+        if filepath and cls.waiters:
+            cls.reload_waiters()
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -83,8 +105,12 @@ class WatchfilesWatcher(Watcher):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.changed_paths: list[str] = []
 
     def start(self, callback) -> bool:
+        # livereload hands over its own poll_tasks (see the module docstring).
+        if callback == LiveReloadHandler.poll_tasks:
+            callback = ImmediateReloadHandler.poll_tasks
         if self._thread is None:
             loop = IOLoop.current()
             paths = [os.path.abspath(path) for path in self._tasks]
@@ -108,6 +134,7 @@ class WatchfilesWatcher(Watcher):
             return self._changes.pop()
         with self._lock:
             changed, self._changed = sorted(self._changed), set()
+        self.changed_paths = changed
         self.filepath = None
         delays = set()
         ran = []

@@ -43,6 +43,16 @@ Output
   without ``__eq__`` (Pelican's content objects define none).
 * ``skip_output``: Pelican.run calls ``generator.generate_output(writer)`` on
   each generator that has it; replacing it on an instance writes nothing.
+* ``changed_only_writer``: overrides ``Writer._open_w(filename, encoding,
+  override)``, through which ``write_file`` and ``write_feed`` open every
+  file they write, keeping its refusal to write one file twice (its
+  ``_written_files`` and ``_overridden_files`` sets). The file it returns is
+  written only if its bytes change (the incremental preview,
+  newsroom/dev/incremental.py).
+* ``copy_only_changed_files``: replaces ``pelican.utils.copy_file(source,
+  destination)``, which ``pelican.utils.copy`` calls for each file of the
+  theme's static folders (``StaticGenerator._copy_paths``): a file whose
+  destination holds the same bytes is not copied again (the preview).
 * ``FeedWriter``: ``Writer._create_new_feed`` and
   ``Writer._add_item_to_the_feed``, the two steps of ``Writer.write_feed``,
   and the ``site_url``/``feed_url`` it sets before calling them.
@@ -61,11 +71,14 @@ Log messages (newsroom/core/problems.py)
 
 from __future__ import annotations
 
+import io
 import os
 import traceback
 
 from pelican.readers import _DISCARD
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from newsroom.core.output_files import write_bytes_if_changed
 
 # --- reading -----------------------------------------------------------------------
 
@@ -247,6 +260,80 @@ def skip_output(generators) -> None:
     """Pelican writes nothing for these generators (it still runs its other steps)."""
     for generator in generators:
         generator.generate_output = _no_output
+
+
+class _ChangedOnlyFile(io.StringIO):
+    """Text for one output file, written on close only if its bytes change
+    (``newsroom.core.output_files``)."""
+
+    def __init__(self, path: str, encoding: str, written: list):
+        super().__init__()
+        self._path, self._encoding, self._written = path, encoding, written
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        data = self.getvalue().encode(self._encoding)
+        super().close()
+        if write_bytes_if_changed(self._path, data):
+            self._written.append(self._path)
+
+
+def changed_only_writer(base: type) -> type:
+    """``base`` (a Pelican Writer class) writing a file only when its bytes change.
+
+    ``written`` (a list given to ``reporting_to``) receives each path written.
+    """
+
+    class ChangedOnlyWriter(base):
+        written: list = []
+
+        @classmethod
+        def reporting_to(cls, written: list) -> type:
+            return type(cls.__name__, (cls,), {"written": written})
+
+        def _open_w(self, filename, encoding, override=False):
+            # Pelican 4.12's rule, as in Writer._open_w: one write per file,
+            # unless exactly one of the writes overrides.
+            if filename in self._overridden_files:
+                if override:
+                    raise FileOverwriteFailedError(
+                        f'Failed to overwrite "{filename}" a second time '
+                        "(was previously overwritten)")
+                return open(os.devnull, "w", encoding=encoding)
+            if filename in self._written_files and not override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" as Pelican has already '
+                    "written to it previously (set `override=True` if intended)")
+            if override:
+                self._overridden_files.add(filename)
+            self._written_files.add(filename)
+            return _ChangedOnlyFile(filename, encoding, self.written)
+
+    return ChangedOnlyWriter
+
+
+def copy_only_changed_files() -> None:
+    """Pelican copies a theme file only when the output's copy differs (this process)."""
+    import pelican.utils
+
+    original = pelican.utils.copy_file
+    if getattr(original, "__newsroom_changed_only__", False):
+        return
+
+    def copy_file(source: str, destination: str) -> None:
+        try:
+            with open(source, "rb") as new:
+                data = new.read()
+        except OSError:
+            return original(source, destination)
+        try:
+            write_bytes_if_changed(destination, data)
+        except OSError:
+            original(source, destination)  # Pelican reports the problem
+
+    copy_file.__newsroom_changed_only__ = True
+    pelican.utils.copy_file = copy_file
 
 
 class FeedWriter(Writer):

@@ -38,6 +38,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url, pelican_open
 
+from newsroom.core.output_files import write_text_if_changed
 from newsroom.core.problems import problems_reported, report_problem, shown_path
 from newsroom.core.site_urls import site_path
 
@@ -162,8 +163,7 @@ def write_redirects(pelican_object) -> None:
         "# Old path -> new path, one per line, for nginx's map directive (README,",
         '# "Redirects"). Written by the build from the stories\' Redirect_from lines.',
     ]
-    with open(os.path.join(output, MAP_FILE), "w", encoding="utf-8", newline="\n") as out:
-        out.write("\n".join(header + sorted(entries)) + "\n")
+    write_text_if_changed(os.path.join(output, MAP_FILE), "\n".join(header + sorted(entries)) + "\n")
 
 
 def reset(pelican_object) -> None:

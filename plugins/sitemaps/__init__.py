@@ -23,6 +23,8 @@ from datetime import timedelta
 
 from pelican import signals
 
+from newsroom.core.output_files import write_text_if_changed
+
 from .documents import news_sitemap, robots_txt, sitemap
 
 logger = logging.getLogger(__name__)
@@ -85,8 +87,7 @@ def write_sitemaps(pelican_object):
         "robots.txt": robots_txt(site_url, settings),
     }
     for name, text in documents.items():
-        with open(os.path.join(pelican_object.output_path, name), "w", encoding="utf-8") as out:
-            out.write(text)
+        write_text_if_changed(os.path.join(pelican_object.output_path, name), text)
 
 
 def register():

@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -331,6 +332,76 @@ def test_pelican_feed_writer_hooks(pelican_settings):
           f"write_feed no longer calls the two steps with site_url/feed_url set: {calls}")
 
 
+def test_pelican_changed_only_writer(pelican_settings):
+    from pelican.writers import FileOverwriteFailedError, Writer
+
+    from newsroom.compat.pelican import changed_only_writer
+
+    item = "newsroom/compat/pelican.py changed_only_writer (Writer._open_w)"
+    _must(_parameters(Writer._open_w) == ["self", "filename", "encoding", "override"], item,
+          f"_open_w is now {inspect.signature(Writer._open_w)}")
+    source = inspect.getsource(Writer._open_w)
+    for name in ("_overridden_files", "_written_files"):
+        _must(name in source, item, f"_open_w no longer keeps {name}")
+    _must("self._open_w(" in inspect.getsource(Writer.write_file), item,
+          "write_file no longer opens its files with _open_w")
+    output = Path(pelican_settings["OUTPUT_PATH"])
+    written: list = []
+    writer_class = changed_only_writer(Writer).reporting_to(written)
+    template = Environment().from_string("<p>{{ text }}</p>")
+
+    def write(text, override=False):
+        writer = writer_class(str(output), settings=pelican_settings)
+        writer.write_file("a/index.html", template, {"text": text}, override_output=override)
+        return writer
+
+    write("one")
+    page = output / "a" / "index.html"
+    first = (page.stat().st_ino, page.stat().st_mtime_ns)
+    write("one")
+    _must((page.stat().st_ino, page.stat().st_mtime_ns) == first, item,
+          "the same bytes were written again")
+    write("two")
+    _must(page.read_text() == "<p>two</p>" and written == [str(page), str(page)], item,
+          f"changed bytes were not written once each: {written}")
+    writer = write("three")
+    try:
+        writer.write_file("a/index.html", template, {"text": "four"})
+    except FileOverwriteFailedError:
+        pass
+    else:
+        _must(False, item, "a second write of one file is no longer refused")
+
+
+def test_pelican_copy_only_changed_files(tmp_path):
+    import pelican.utils
+
+    from newsroom.compat.pelican import copy_only_changed_files
+
+    item = "newsroom/compat/pelican.py copy_only_changed_files (pelican.utils.copy_file)"
+    _must("copy_file(" in inspect.getsource(pelican.utils.copy), item,
+          "pelican.utils.copy no longer copies each file with copy_file")
+    _must(_parameters(pelican.utils.copy_file) == ["source", "destination"], item,
+          f"copy_file is now {inspect.signature(pelican.utils.copy_file)}")
+    original = pelican.utils.copy_file
+    source = tmp_path / "theme" / "site.css"
+    source.parent.mkdir()
+    source.write_text("a { color: red }")
+    target = tmp_path / "output" / "site.css"
+    try:
+        copy_only_changed_files()
+        pelican.utils.copy(str(source.parent), str(target.parent))
+        first = (target.stat().st_ino, target.stat().st_mtime_ns)
+        pelican.utils.copy(str(source.parent), str(target.parent))
+        _must((target.stat().st_ino, target.stat().st_mtime_ns) == first, item,
+              "an unchanged theme file was copied again")
+        source.write_text("a { color: blue }")
+        pelican.utils.copy(str(source.parent), str(target.parent))
+        _must(target.read_text() == "a { color: blue }", item, "a changed file was not copied")
+    finally:
+        pelican.utils.copy_file = original
+
+
 def test_pelican_settings_file_errors(tmp_path):
     from pelican.settings import read_settings
 
@@ -407,6 +478,12 @@ def test_livereload_handlers():
           "start_tasks no longer hands poll_tasks to watcher.start")
     _must("watcher.examine()" in inspect.getsource(handler.poll_tasks),
           item + " / WatchfilesWatcher", "poll_tasks no longer calls watcher.examine()")
+    from livereload import Server
+
+    _must("LiveReloadHandler.start_tasks()" in inspect.getsource(Server.serve),
+          item + " / ImmediateReloadHandler", "Server.serve no longer starts the handler's tasks")
+    _must(hasattr(handler, "reload_waiters"), item + " / ImmediateReloadHandler",
+          "LiveReloadHandler.reload_waiters is gone")
 
 
 def test_livereload_watcher_protocol():
