@@ -53,15 +53,20 @@ def rebuild(c):
 
 @task
 def regenerate(c):
-    """Rebuild whenever content, theme, plugins or settings change."""
-    from newsroom.dev.watch import watch
+    """Rebuild what each change to content, theme, plugins or settings needs."""
+    from newsroom.dev.incremental import PreviewWorker, print_build
+    from newsroom.dev.watch import changes
 
-    _build(c, warn=True)
+    worker = PreviewWorker.for_settings(DEV_SETTINGS, OUTPUT)
+    print_build(worker.start())
     print("Watching for changes (Ctrl+C to stop)")
     try:
-        watch(WATCHED, lambda: _build(c, warn=True))
+        for changed in changes(WATCHED):
+            print_build(worker.build(sorted(changed)))
     except KeyboardInterrupt:
         pass
+    finally:
+        worker.stop()
 
 
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})

@@ -557,6 +557,12 @@ class IncrementalSite:
         self.collector.extra_problems.clear()
         self.collector.covered.clear()
         self.collector.broken.clear()
+        if self._first and self.output.is_dir():
+            # Whatever another build left there (a publishing build's feeds
+            # and .gz copies) goes: the preview is this build's output only.
+            from pelican.utils import clean_output_dir
+
+            clean_output_dir(str(self.output), self.settings.get("OUTPUT_RETENTION") or [])
         if not self._first:
             self._signals.initialized.send(self.pelican)
         self._first = False
@@ -654,6 +660,31 @@ if __name__ == "__main__":
 
 # --- The preview server's side ----------------------------------------------------------
 
+def source_folders(settings: Path, overrides: dict | None = None) -> tuple[Path, Path]:
+    """The content and theme folders the settings (with ``overrides``) build from."""
+    from pelican.settings import read_settings
+
+    logging.disable(logging.CRITICAL)  # the worker reports what reading finds
+    try:
+        resolved = read_settings(str(settings), override=dict(overrides or {}))
+    finally:
+        logging.disable(logging.NOTSET)
+    return Path(resolved["PATH"]), Path(resolved["THEME"])
+
+
+def print_build(answer: dict) -> None:
+    """One line for a preview build; for a failed one, each problem too."""
+    if answer["ok"]:
+        print(f"Built in {answer['seconds']:.2f} s: {answer['rendered']} page(s) rendered, "
+              f"{len(answer['written'])} file(s) written, {len(answer['removed'])} removed",
+              flush=True)
+        return
+    print(f"Build failed: {len(answer['problems'])} problem(s) (the preview shows them "
+          "too); the site is as it was before this save:", file=sys.stderr, flush=True)
+    for problem in answer["problems"]:
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+
+
 class PreviewWorker:
     """Runs ``python -m newsroom.dev.incremental`` and asks it to build.
 
@@ -675,6 +706,12 @@ class PreviewWorker:
         self.last: dict = {}
         self._indexer = None
         self._index_again = False
+
+    @classmethod
+    def for_settings(cls, settings: Path, output: Path, overrides: dict | None = None,
+                     search: bool = True) -> "PreviewWorker":
+        content, theme = source_folders(settings, overrides)
+        return cls(settings, output, content, theme, overrides, search)
 
     def _command(self) -> list[str]:
         command = [sys.executable, "-m", "newsroom.dev.incremental", "-s", str(self.settings),

@@ -142,28 +142,12 @@ def preview(settings: Path, output: Path, watched: list[Path], host: str = DEFAU
             port: int = DEFAULT_PORT, overrides: dict | None = None,
             search: bool = True) -> None:
     """``invoke livereload``: build in a worker that keeps the site in memory, serve, reload."""
-    from pelican.settings import read_settings
+    from newsroom.dev.incremental import PreviewWorker, print_build
 
-    from newsroom.dev.incremental import PreviewWorker
-
-    resolved = read_settings(str(settings), override=dict(overrides or {}))
-    worker = PreviewWorker(settings, output, Path(resolved["PATH"]), Path(resolved["THEME"]),
-                           overrides, search=search)
-
-    def report(answer: dict) -> None:
-        if answer["ok"]:
-            print(f"Built in {answer['seconds']:.2f} s: {answer['rendered']} page(s) rendered, "
-                  f"{len(answer['written'])} file(s) written, {len(answer['removed'])} removed",
-                  flush=True)
-        else:
-            print(f"Build failed: {len(answer['problems'])} problem(s) (shown in the browser "
-                  "too):", file=sys.stderr, flush=True)
-            for problem in answer["problems"]:
-                print(f"error: {problem}", file=sys.stderr, flush=True)
-
-    report(worker.start())
+    worker = PreviewWorker.for_settings(settings, output, overrides, search=search)
+    print_build(worker.start())
     try:
-        run_livereload(output, watched, lambda changed: report(worker.build(changed)),
+        run_livereload(output, watched, lambda changed: print_build(worker.build(changed)),
                        host, port, problems=lambda: worker.problems)
     finally:
         worker.stop()
@@ -189,13 +173,11 @@ def main(argv=None) -> int:
     if args.settings is None:
         run_livereload(root, [root], lambda changed: None, args.host, args.port)
         return 0
-    from pelican.settings import read_settings
-
     from newsroom.build.driver import _parse_override
+    from newsroom.dev.incremental import source_folders
 
     overrides = dict(_parse_override(text) for text in args.setting)
-    resolved = read_settings(args.settings, override=dict(overrides))
-    watched = [Path(resolved["PATH"]), Path(resolved["THEME"]), Path(args.settings)]
+    watched = [*source_folders(Path(args.settings), overrides), Path(args.settings)]
     preview(Path(args.settings), root, watched, args.host, args.port, overrides,
             search=not args.no_search)
     return 0

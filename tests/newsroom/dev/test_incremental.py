@@ -203,10 +203,14 @@ def test_a_broken_story_is_reported_then_the_fix_is_built(preview):
     assert_same_as_clean(preview, "a fixed story")
 
 
-def test_the_worker_speaks_one_json_line_per_build(tmp_path):
-    """The protocol itself: an answer at start, one per request, nothing else on stdout."""
+def test_the_worker_replaces_what_another_build_left_and_speaks_json_lines(tmp_path):
+    """A publishing build's files in the output go; one JSON line per build on stdout."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
+    stale = [tmp_path / "output" / "feeds" / "all.atom.xml", tmp_path / "output" / "index.html.gz"]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("left by `invoke preview`")
     process = subprocess.run(
         [sys.executable, "-m", "newsroom.dev.incremental", "-s", str(DEVELOPMENT),
          "-o", str(tmp_path / "output"), "-e", f"PATH={content}"],
@@ -216,3 +220,5 @@ def test_the_worker_speaks_one_json_line_per_build(tmp_path):
     answers = [json.loads(line) for line in process.stdout.splitlines()]
     assert len(answers) == 2 and all(answer["ok"] for answer in answers), process.stdout
     assert answers[1]["rendered"] == 0 and answers[1]["written"] == []
+    assert [path for path in stale if path.exists()] == []
+    assert (tmp_path / "output" / "index.html").is_file()
