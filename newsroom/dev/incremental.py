@@ -235,23 +235,35 @@ class PageRecorder:
         if record is not None and obj.source_path not in record.objects:
             record.objects[obj.source_path] = self.digests.of_object(obj)
 
-    def touch_deep(self, value, depth: int = 0) -> None:
+    def touch_deep(self, value) -> None:
         """Every content object in ``value`` (a filter's argument) counts in full."""
-        if self._current is None or depth > 4:
+        record = self._current
+        if record is None or isinstance(value, (str, int, float, bool, type(None))):
             return
+        record.objects.update(self._reachable(value))
+
+    def _reachable(self, value, depth: int = 0) -> dict[str, str]:
+        """Content objects in ``value`` (and those they hold: related stories,
+        neighbours), each with its digest; once per value and build."""
+        key = (id(value), depth)
+        found = self._reachable_memo.get(key)
+        if found is not None:
+            return found
+        found = {}
         if isinstance(value, self.content):
-            self.touch(value)
-            # What Python code may read through it: related stories, neighbours.
-            if depth < 3:
+            found[value.source_path] = self.digests.of_object(value)
+            if depth < 3:  # what Python code may read through it
                 for item in vars(value).values():
                     if isinstance(item, (self.content, list, tuple)):
-                        self.touch_deep(item, 3)
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            for item in value:
-                self.touch_deep(item, depth + 1)
-        elif isinstance(value, dict):
-            for item in value.values():
-                self.touch_deep(item, depth + 1)
+                        found.update(self._reachable(item, 3))
+        elif depth <= 4 and isinstance(value, (list, tuple, set, frozenset, dict)):
+            items = value.values() if isinstance(value, dict) else value
+            for item in items:
+                if not isinstance(item, (str, int, float, bool, type(None))):
+                    found.update(self._reachable(item, depth + 1))
+        self._reachable_memo[key] = found
+        self._reachable_keep.append(value)
+        return found
 
     def _digest_name(self, value, deep: bool) -> str:
         if value is Undefined:
@@ -295,6 +307,8 @@ class PageRecorder:
         self.rendered_now = set()
         self.rendered = 0
         self._objects = {}
+        self._reachable_memo: dict[tuple[int, int], dict[str, str]] = {}
+        self._reachable_keep: list = []
 
     def note_object(self, obj) -> None:
         """Every content object this build makes (``content_object_init``), by source path."""
