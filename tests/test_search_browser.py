@@ -22,33 +22,54 @@ The port authority said the {NEW_WORD} ferry will run twice a day from July.
 """
 
 
-def open_page(browser, **options):
-    page = browser.new_page(**options)
+@pytest.fixture(scope="module")
+def shared_tab(browser):
+    """One tab for the whole file, and the console errors it has shown.
+
+    A new tab costs a renderer process; a new page in this one, a
+    navigation. The preview server sends ``Cache-Control: no-store``, so
+    nothing a test loaded is reused from a cache by the next.
+    """
+    context = browser.new_context()
+    page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page, errors
+    context.close()
+
+
+def fresh(page, errors: list[str], scheme: str = "light"):
+    """``page`` on a blank document in colour ``scheme``, its errors forgotten."""
+    page.goto("about:blank")
+    page.emulate_media(color_scheme=scheme)
+    errors.clear()
     return page, errors
 
 
-def test_macron_finds_the_article_first(browser, served_site):
+@pytest.fixture
+def tab(shared_tab):
+    """(page, console errors): the shared tab, blank, light, no errors yet."""
+    return fresh(*shared_tab)
+
+
+def test_macron_finds_the_article_first(tab, served_site):
     # That a search loads nothing from elsewhere: test_no_policy_violations_in_the_browser
     # (tests/theme/test_security_meta.py), whose policy allows only the site itself.
-    page, errors = open_page(browser)
+    page, errors = tab
     links = search(page, served_site.url, "Macron")
     assert links and links[0] == served_site.url + ARTICLE_URL
     title = page.locator(".pagefind-ui__result-link").first.inner_text()
     assert title.startswith("Ruto & Macron")
     assert errors == [], errors
-    page.close()
 
 
-def test_query_in_the_address_runs_a_search(browser, served_site):
-    page, errors = open_page(browser)
+def test_query_in_the_address_runs_a_search(tab, served_site):
+    page, errors = tab
     page.goto(served_site.url + "search/?q=Haiti")
     page.wait_for_selector(".pagefind-ui__result-link")
     assert page.locator(".pagefind-ui__search-input").input_value() == "Haiti"
     assert errors == [], errors
-    page.close()
 
 
 def rgb(css_colour: str) -> tuple[int, ...]:
@@ -56,8 +77,9 @@ def rgb(css_colour: str) -> tuple[int, ...]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_search_ui_follows_the_colour_scheme(browser, served_site, scheme):
-    page, errors = open_page(browser, color_scheme=scheme)
+def test_search_ui_follows_the_colour_scheme(tab, served_site, scheme):
+    page, errors = tab
+    page.emulate_media(color_scheme=scheme)
     search(page, served_site.url, "Macron")
     body = page.locator("body")
     paper = body.evaluate("e => getComputedStyle(e).backgroundColor")
@@ -88,7 +110,6 @@ def test_search_ui_follows_the_colour_scheme(browser, served_site, scheme):
     violations = Axe().run(page).response["violations"]
     assert violations == [], [(v["id"], v["nodes"][0]["target"]) for v in violations]
     assert errors == [], errors
-    page.close()
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +131,8 @@ def subpath_site(tmp_path_factory, serve_site):
     return {"content": content, "output": output, "url": site_url + "/"}
 
 
-def test_search_works_under_a_sub_path(browser, subpath_site):
-    page, errors = open_page(browser)
+def test_search_works_under_a_sub_path(tab, subpath_site):
+    page, errors = tab
     links = search(page, subpath_site["url"], "Macron")
     assert links and links[0] == subpath_site["url"] + ARTICLE_URL
     with page.expect_navigation():
@@ -119,11 +140,10 @@ def test_search_works_under_a_sub_path(browser, subpath_site):
     assert page.url == subpath_site["url"] + ARTICLE_URL
     assert page.locator("h1").inner_text().startswith("Ruto & Macron")
     assert errors == [], errors
-    page.close()
 
 
-def test_new_article_is_findable_after_a_rebuild(browser, subpath_site):
-    page, _errors = open_page(browser)
+def test_new_article_is_findable_after_a_rebuild(tab, subpath_site):
+    page, _errors = tab
     assert search(page, subpath_site["url"], NEW_WORD) == []
     (subpath_site["content"] / "articles" / "2024-06-20-ferry.md").write_text(NEW_STORY, encoding="utf-8")
     result = run_build(
@@ -133,9 +153,8 @@ def test_new_article_is_findable_after_a_rebuild(browser, subpath_site):
         env={"SITEURL": subpath_site["url"].rstrip("/")},
     )
     assert result.returncode == 0, result.stderr
-    page.close()
-    page, errors = open_page(browser)
+    # Search again in a new document; only its errors count.
+    page, errors = fresh(page, _errors)
     links = search(page, subpath_site["url"], NEW_WORD)
     assert links == [subpath_site["url"] + "2024/06/ferry-timetable/"]
     assert errors == [], errors
-    page.close()
