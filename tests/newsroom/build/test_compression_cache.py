@@ -354,12 +354,17 @@ def cpu_ticks(pid: int) -> int:
 def freeze_workers(build: subprocess.Popen, timeout: float = 240) -> list[int]:
     """The build's forked children (its compression workers), each SIGSTOPped once it compresses.
 
+    A worker is a child with the build's command line (a fork of it): the
+    command the build was started with. The build's own, read from /proc
+    right after ``Popen``, may still be this process's or empty (not yet
+    exec'd); an empty one would match only workers that are exiting, whose
+    command line reads as empty too, once they have compressed everything.
     A worker is stopped only after some CPU time of its own, so it is past
     the fork (its parent-death signal set) and in the middle of a batch.
     Returns when every worker is stopped, or two seconds after the first
     was (the others had no batch left).
     """
-    own = Path(f"/proc/{build.pid}/cmdline").read_bytes()
+    own = b"".join(os.fsencode(str(argument)) + b"\0" for argument in build.args)
     deadline = time.monotonic() + timeout
     found: list[int] = []
     frozen: list[int] = []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import queue
+import stat
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from newsroom.dev.watch import changes, filesystem_type, needs_polling
+from newsroom.dev.watch import _polling, changes, filesystem_type, needs_polling
 
 MOUNTINFO = """\
 22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
@@ -34,29 +35,111 @@ def test_network_and_shared_mounts_are_polled(path, kind, polled):
     assert needs_polling(path, MOUNTINFO) is polled
 
 
+def inotify_watched_inodes() -> set[int] | None:
+    """Inodes this process's inotify instances watch (Linux /proc); None if it cannot tell."""
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    inodes = set()
+    for descriptor in descriptors:
+        try:
+            if os.readlink(f"/proc/self/fd/{descriptor}") != "anon_inode:inotify":
+                continue
+            info = Path(f"/proc/self/fdinfo/{descriptor}").read_text()
+        except OSError:  # closed meanwhile
+            continue
+        # "inotify wd:1 ino:3c4 sdev:... mask:...": one line per watch.
+        inodes |= {int(field.removeprefix("ino:"), 16) for line in info.splitlines()
+                   if line.startswith("inotify ") for field in line.split()
+                   if field.startswith("ino:")}
+    return inodes
+
+
 class Watching:
-    """``changes()`` running in a thread; ``next_batch()`` waits for one."""
+    """``changes()`` running in a thread; ``next_batch()`` waits for one.
+
+    Made once the watch has started (``_wait_until_started``).
+    """
 
     def __init__(self, paths, force_polling):
         self.stop = threading.Event()
         self.batches: queue.Queue = queue.Queue()
+        self.marks = 0
         self.thread = threading.Thread(target=self._run, args=(paths, force_polling))
         self.thread.start()
-        time.sleep(0.5)  # let the watch start
+        self._wait_until_started([Path(path) for path in paths], force_polling)
 
     def _run(self, paths, force_polling):
         for batch in changes(paths, 0.1, stop_event=self.stop, force_polling=force_polling):
             self.batches.put(batch)
 
+    def mark(self, folder: Path) -> str:
+        """A new empty file in ``folder``, made in one step (one kernel event); its path."""
+        self.marks += 1
+        path = folder / f"watch-mark-{self.marks}.txt"
+        try:
+            os.mknod(path, 0o644 | stat.S_IFREG)
+        except (AttributeError, PermissionError):  # no mknod for files here (macOS)
+            path.touch(exist_ok=False)
+        return str(path)
+
+    def _wait_until_started(self, paths: list[Path], force_polling, timeout: float = 10) -> None:
+        """Until a new file in each watched folder is seen: the watch has started.
+
+        A new file is made in each folder every 0.1 s until one of that
+        folder's is seen (one made earlier, before its watch started, is
+        never seen); then batches are read until the last one made in each
+        folder is seen too, so that none of them comes after this returns.
+
+        A single file is watched through its folder, for that file alone, and
+        with kernel events in a watch of its own: no new file shows that this
+        watch runs, and a change to the file could not be told from a later
+        one. Its watch has started once this process has an inotify watch on
+        the folder (events from then on wait in the kernel until read); that
+        is waited for, half a second at most, which is all the watch gets
+        where /proc cannot tell or where the kernel cannot watch and the file
+        is polled instead. Polled from the start, the file is in the
+        folders' watch.
+        """
+        started = time.monotonic()
+        files = [path for path in paths if path.is_file()]
+        if files and not _polling(force_polling, [str(path) for path in paths]):
+            folders_of_files = {path.parent.stat().st_ino for path in files}
+            while time.monotonic() < started + 0.5:
+                watched = inotify_watched_inodes()
+                if watched is not None and folders_of_files <= watched:
+                    break
+                time.sleep(0.01)
+        folders = [path for path in paths if path.is_dir()]
+        made: dict[Path, list[str]] = {folder: [] for folder in folders}
+        seen: set[str] = set()
+        waiting = set(folders)
+        while waiting or any(marks[-1] not in seen for marks in made.values()):
+            assert time.monotonic() < started + timeout, f"the watch of {paths} never started"
+            for folder in waiting:
+                made[folder].append(self.mark(folder))
+            try:
+                seen |= self.batches.get(timeout=0.1)
+            except queue.Empty:
+                pass
+            waiting = {folder for folder in waiting if not seen.intersection(made[folder])}
+
     def next_batch(self, timeout=10) -> set[str]:
         return self.batches.get(timeout=timeout)
 
-    def quiet(self, seconds=0.8) -> bool:
-        try:
-            self.batches.get(timeout=seconds)
-        except queue.Empty:
-            return True
-        return False
+    def changes_until(self, paths: set[str]) -> set[str]:
+        """Every path in the batches that come until all of ``paths`` have been seen.
+
+        Changes come in order: one made before ``paths`` changed comes in an
+        earlier batch or in the same one, never later. So ``== paths`` says
+        that nothing else changed before them, without waiting for a
+        quiet spell.
+        """
+        seen: set[str] = set()
+        while not paths <= seen:
+            seen |= self.next_batch()
+        return seen
 
     def close(self):
         self.stop.set()
@@ -71,20 +154,31 @@ def test_changes_are_seen(tmp_path, force_polling):
     settings = tmp_path / "pelicanconf.py"
     settings.write_text("A = 1\n")
     story = content / "articles" / "a.md"
+
+    def save_settings(value: int) -> None:
+        # Editors save by writing a new file over the old one.
+        (tmp_path / "pelicanconf.tmp").write_text(f"A = {value}\n")
+        os.replace(tmp_path / "pelicanconf.tmp", settings)
+
     watching = Watching([content, settings], force_polling)
     try:
         story.write_text("Title: A\n")
         assert str(story) in watching.next_batch()
-        assert watching.quiet()
-        # Editors save by writing a new file over the old one: seen every time.
+        # Seen once: the next change that comes is a new file made after it.
+        mark = watching.mark(content)
+        assert watching.changes_until({mark}) == {mark}
+        # A new file over the settings file: seen every time.
         for n in range(2):
-            (tmp_path / "pelicanconf.tmp").write_text(f"A = {n + 2}\n")
-            os.replace(tmp_path / "pelicanconf.tmp", settings)
+            save_settings(n + 2)
             assert str(settings) in watching.next_batch()
-        # Caches are not sources.
+        # Caches are not sources, nor is a file beside the settings file: the
+        # next changes that come are those made after them, in the content
+        # folder's watch and in the settings file's.
         (content / "__pycache__" / "x.pyc").write_bytes(b"x")
         (tmp_path / "unwatched.txt").write_text("x")
-        assert watching.quiet()
+        mark = watching.mark(content)
+        save_settings(4)
+        assert watching.changes_until({mark, str(settings)}) == {mark, str(settings)}
         story.unlink()
         assert str(story) in watching.next_batch()
     finally:
@@ -176,20 +270,22 @@ def test_livereload_reloads_the_browser_when_a_served_file_changes(tmp_path):
         assert json.loads(await connection.read_message())["command"] == "hello"
         connection.write_message(json.dumps(
             {"command": "info", "url": f"http://127.0.0.1:{port}/"}))  # a page is open
-        # livereload ignores changes in the first seconds after it starts,
-        # which on a loaded machine can be well after the process started:
-        # the file is changed again until a reload comes.
-        await asyncio.sleep(max(0.0, 3.5 - (time.monotonic() - started)))
-        for edit in range(10):
-            (tmp_path / "index.html").write_text(f"<!doctype html><title>Change {edit}</title>")
+        # A change made before the server's watch has started is missed (on
+        # a loaded machine that can be well after the process started), and
+        # livereload's own handler drops one in its first seconds: the file
+        # is changed every quarter second until a reload comes.
+        edits = 0
+        while time.monotonic() - started < 30:
+            edits += 1
+            (tmp_path / "index.html").write_text(f"<!doctype html><title>Change {edits}</title>")
             try:
                 while True:
-                    message = json.loads(await asyncio.wait_for(connection.read_message(), 3))
+                    message = json.loads(await asyncio.wait_for(connection.read_message(), 0.25))
                     if message.get("command") == "reload":
                         return message
             except asyncio.TimeoutError:
                 continue
-        raise AssertionError("no reload message after ten changes, three seconds apart")
+        raise AssertionError(f"no reload message after {edits} changes in 30 seconds")
 
     try:
         # In a thread of its own: a test process that drives the browser
