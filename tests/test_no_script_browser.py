@@ -34,7 +34,9 @@ builds them on their own and expects the build to fail.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import deque
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
@@ -367,39 +369,121 @@ SAFE_PROTOCOLS = {"http:", "https:", "mailto:", "tel:"}
 # (test_search_browser.py presses Enter in it).
 PAGEFIND_FORM = '<form class="pagefind-ui__form '
 
-# Scroll link number ``index`` of ``selector`` into view; its centre, if on screen.
-HOVER_TARGET = r"""
-([selector, index]) => {
-  const link = document.querySelectorAll(selector)[index];
-  if (!link) return null;
-  link.scrollIntoView({ block: "center", inline: "center" });
-  const box = link.getBoundingClientRect();
-  const x = box.left + box.width / 2, y = box.top + box.height / 2;
-  if (box.width === 0 || box.height === 0 || x < 0 || y < 0
-      || x >= window.innerWidth || y >= window.innerHeight) return null;
-  return { x, y };
+# Where the mouse goes to hover a link: the centre of its largest box. A link
+# broken over two lines has a box for each, and the centre of the two
+# together can fall between them, off the link.
+HOVER_POINT = r"""
+(link) => {
+  const boxes = Array.from(link.getClientRects()).filter(box => box.width > 0 && box.height > 0);
+  if (!boxes.length) return null;
+  const box = boxes.reduce((best, box) =>
+    box.width * box.height > best.width * best.height ? box : best);
+  return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
 }
 """
+# Scroll link number ``index`` of ``selector`` into view; its point, if on screen.
+HOVER_TARGET = rf"""
+([selector, index]) => {{
+  const link = document.querySelectorAll(selector)[index];
+  if (!link) return null;
+  link.scrollIntoView({{ block: "center", inline: "center" }});
+  const point = ({HOVER_POINT})(link);
+  if (!point || point.x < 0 || point.y < 0
+      || point.x >= window.innerWidth || point.y >= window.innerHeight) return null;
+  return point;
+}}
+"""
 
-# The centre of every link of ``selector`` in the viewport (null for one with
+# The point of every link of ``selector`` in the viewport (null for one with
 # no box); {index} for one below it, to be scrolled to.
-HOVER_TARGETS = r"""
-(selector) => Array.from(document.querySelectorAll(selector), (link, index) => {
-  const box = link.getBoundingClientRect();
-  if (box.width === 0 || box.height === 0) return null;
-  const x = box.left + box.width / 2, y = box.top + box.height / 2;
-  if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) return { index };
-  return { x, y };
-})
+HOVER_TARGETS = rf"""
+(selector) => Array.from(document.querySelectorAll(selector), (link, index) => {{
+  const point = ({HOVER_POINT})(link);
+  if (!point) return null;
+  if (point.x < 0 || point.y < 0
+      || point.x >= window.innerWidth || point.y >= window.innerHeight) return {{ index }};
+  return point;
+}})
 """
 # The browser window: a desktop width; pages are shown whole up to TALLEST.
 WIDTH, MIN_HEIGHT, TALLEST = 1280, 720, 12000
-# Every image the page asked for has loaded or failed.
-IMAGES_DONE = "() => Array.from(document.images).every(image => image.complete)"
+# Every image the page asked for has loaded or failed: waited for in the
+# page, checked again at each image's load or error event (and every 100 ms,
+# for images added meanwhile), for up to 30 s, like Playwright's own waits.
+IMAGES_DONE = r"""
+async () => {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const loading = Array.from(document.images).filter(image => !image.complete);
+    if (!loading.length) return;
+    if (Date.now() > deadline) {
+      throw new Error("images still loading after 30 s: "
+                      + loading.map(image => image.currentSrc || image.src).join(" "));
+    }
+    await new Promise(resolve => {
+      for (const image of loading) {
+        image.addEventListener("load", resolve, { once: true });
+        image.addEventListener("error", resolve, { once: true });
+      }
+      setTimeout(resolve, 100);
+    });
+  }
+}
+"""
 # What provoked events set off later (a details element's toggle event, CSS
 # animation events) has run: two rendering frames, then a task.
 SETTLED = """() => new Promise(resolve =>
     requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0))))"""
+
+# Exercise, first half, in one call: the page's height, and if the viewport
+# (``viewport``: its height now, null once resized) is already what that
+# height asks for, the rest: a page taller than TALLEST is scrolled through,
+# lazy images now in view load (their errors count too), and the hover
+# targets are measured from the top. Results come back as JSON text:
+# Playwright's own encoding of them takes several times longer.
+SHOW = rf"""
+async ({{ viewport, tall, links }}) => {{
+  const height = document.documentElement.scrollHeight;
+  if (viewport !== null && Math.max({MIN_HEIGHT}, Math.min(height, {TALLEST})) !== viewport) {{
+    return JSON.stringify({{ height }});
+  }}
+  if (tall === null ? height > {TALLEST} : tall) {{
+    for (let y = 0; y <= document.documentElement.scrollHeight; y += 400) {{
+      window.scrollTo(0, y);
+      await new Promise(resolve => setTimeout(resolve, 10));
+    }}
+  }}
+  await ({IMAGES_DONE})();
+  window.scrollTo(0, 0);
+  return JSON.stringify({{ height, targets: ({HOVER_TARGETS})(links) }});
+}}
+"""
+
+# Exercise, second half: every element provoked (from the top), what that
+# set off has run, and images it revealed have loaded.
+PROVOKE_AND_SETTLE = rf"""
+async () => {{
+  window.scrollTo(0, 0);
+  ({PROVOKE})();
+  await ({SETTLED})();
+  await ({IMAGES_DONE})();
+}}
+"""
+
+# One frame's report: what the trap recorded (or why it could not say),
+# whether window.__pwned reads as set, and (if asked) what INSPECT finds, as
+# JSON text (Playwright's own encoding of INSPECT's findings takes tens of
+# milliseconds a page).
+OBSERVE = rf"""
+(inspect) => {{
+  let trap;
+  try {{ trap = window.__noScriptReport(); }}
+  catch (error) {{ trap = {{ error: String(error) }}; }}
+  return JSON.stringify({{
+    trap, pwned: typeof window.__pwned, found: inspect ? ({INSPECT})() : null,
+  }});
+}}
+"""
 
 
 class Watched:
@@ -438,24 +522,24 @@ class Watched:
         The viewport is made as tall as the page (up to TALLEST): every lazy
         image is then in view and loads, and every link can be hovered
         without scrolling to it. What a taller page keeps below that is
-        scrolled to, as a reader would.
+        scrolled to, as a reader would. Each call to the browser is a round
+        trip, so what runs in the page runs in one call before the mouse
+        moves (SHOW) and one after (PROVOKE_AND_SETTLE).
         """
         page = self.page
-        height = page.evaluate("document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": WIDTH, "height": max(MIN_HEIGHT, min(height, TALLEST))})
-        if height > TALLEST:
-            page.evaluate("""async () => {
-                for (let y = 0; y <= document.documentElement.scrollHeight; y += 400) {
-                  window.scrollTo(0, y);
-                  await new Promise(resolve => setTimeout(resolve, 10));
-                }
-              }""")
-        # Lazy images now in view load; their errors count too.
-        page.wait_for_function(IMAGES_DONE)
+        size = page.viewport_size or {}
+        viewport = size.get("height") if size.get("width") == WIDTH else -1
+        shown = json.loads(page.evaluate(SHOW, {"viewport": viewport, "tall": None,
+                                                "links": links}))
+        if "targets" not in shown:
+            height = shown["height"]
+            page.set_viewport_size({"width": WIDTH,
+                                    "height": max(MIN_HEIGHT, min(height, TALLEST))})
+            shown = json.loads(page.evaluate(SHOW, {"viewport": None, "tall": height > TALLEST,
+                                                    "links": links}))
         # The real mouse over every link that can be on screen (where the
         # hostile text is: the header and footer are the theme's own).
-        page.evaluate("window.scrollTo(0, 0)")
-        for box in page.evaluate(HOVER_TARGETS, links):
+        for box in shown["targets"]:
             if box is None:
                 continue
             if box.get("index") is not None:  # below the viewport: scroll to it first
@@ -463,29 +547,40 @@ class Watched:
                 if not box:
                     continue
             page.mouse.move(box["x"], box["y"])
-        page.evaluate("window.scrollTo(0, 0)")
-        page.evaluate(PROVOKE)
-        page.evaluate(SETTLED)
-        page.wait_for_function(IMAGES_DONE)
+        page.evaluate(PROVOKE_AND_SETTLE)
 
-    def report(self) -> dict:
-        """Trap hits and CSP violations of every frame, and what the page logged."""
+    def observe(self) -> tuple[dict, dict | None]:
+        """(report, found): trap hits and CSP violations of every frame and
+        what the page logged; what INSPECT finds in the main frame.
+
+        Each frame answers in one call (the main frame for INSPECT too);
+        there should be only the main frame.
+        """
         hits, violations = [], []
+        main = self.page.main_frame
+        found, pwned = None, "not answered"
         for frame in self.page.frames:
             try:
-                frame_report = frame.evaluate("window.__noScriptReport()")
+                answer = json.loads(frame.evaluate(OBSERVE, frame is main))
             except Exception as error:  # a frame without the trap is itself suspicious
                 hits.append({"value": "no trap", "where": f"{frame.url}: {error}"})
                 continue
-            hits += frame_report["hits"]
-            violations += frame_report["violations"]
-        return {
-            "pwned": self.page.evaluate("typeof window.__pwned"),
+            if frame is main:
+                found, pwned = answer["found"], answer["pwned"]
+            trap = answer["trap"]
+            if "error" in trap:
+                hits.append({"value": "no trap", "where": f"{frame.url}: {trap['error']}"})
+                continue
+            hits += trap["hits"]
+            violations += trap["violations"]
+        report = {
+            "pwned": pwned,
             "hits": hits, "violations": violations, "dialogs": list(self.dialogs),
             "console": list(self.console), "page errors": list(self.errors),
             "failed requests": list(self.failed), "popups": list(self.popups),
             "frames": [f.url for f in self.page.frames],
         }
+        return report, found
 
 
 def script_problems(report: dict, where: str) -> list[str]:
@@ -519,8 +614,10 @@ def _allowed_element(element: dict, site_origin: str) -> bool:
     return tag == "form" and element["where"].startswith(PAGEFIND_FORM)
 
 
-def dom_problems(found: dict, where: str, site_origin: str) -> list[str]:
+def dom_problems(found: dict | None, where: str, site_origin: str) -> list[str]:
     """Anything in the parsed document that could run or embed script."""
+    if found is None:  # the main frame did not answer (Watched.observe says why)
+        return [f"{where}: the page could not be inspected"]
     problems = [f"{where}: event handler attribute: {h}" for h in found["handlers"]]
     problems += [f"{where}: {u['protocol']} URL: {u['where']}" for u in found["urls"]
                  if u["protocol"] not in SAFE_PROTOCOLS
@@ -606,8 +703,9 @@ def test_no_page_runs_script(browser, hostile_site, policy):
         watched.exercise()
         if watched.page.url != url:
             problems.append(f"{url}: navigated to {watched.page.url}")
-        problems += script_problems(watched.report(), url)
-        problems += dom_problems(watched.page.evaluate(INSPECT), url, hostile_site.origin)
+        report, found = watched.observe()
+        problems += script_problems(report, url)
+        problems += dom_problems(found, url, hostile_site.origin)
         if target:
             watched.page.unroute(target)
     context.close()
@@ -730,11 +828,12 @@ def test_feed_entries_run_nothing_in_a_reader_without_csp(browser, hostile_site,
         where = f"{where} <{field}>"
         if watched.page.url != reader.url + name:
             problems.append(f"{where}: navigated to {watched.page.url}")
-        problems += script_problems(watched.report(), where)
-        found = watched.page.evaluate(INSPECT)
+        report, found = watched.observe()
+        problems += script_problems(report, where)
         # Only the wrapper's own <meta charset> may be there.
-        found["elements"] = [e for e in found["elements"]
-                             if not (e["tag"] == "meta" and e["inHead"] and not e["httpEquiv"])]
+        if found is not None:
+            found["elements"] = [e for e in found["elements"] if not (
+                e["tag"] == "meta" and e["inHead"] and not e["httpEquiv"])]
         problems += dom_problems(found, where, hostile_site.origin)
     context.close()
     assert problems == [], "\n".join(problems)
@@ -745,6 +844,8 @@ def test_feed_entries_run_nothing_in_a_reader_without_csp(browser, hostile_site,
 SEARCH_TERMS = ["pwned", "onerror", "script", "onload", "javascript", "onmouseover", "iframe"]
 # Queries are shown back on the page ("No results for ..."): hostile too.
 HOSTILE_QUERIES = [IMG, SCRIPT, SVG]
+# Search pages taking turns (see test_search_results_run_nothing).
+SEARCH_TABS = 2
 
 RESULTS_CLEARED = """() => !document.querySelector('.pagefind-ui__result')
     && !(document.querySelector('.pagefind-ui__message') || {}).textContent"""
@@ -754,57 +855,132 @@ MORE_SHOWN = """(shown) =>
     && !document.querySelector('.pagefind-ui__result.pagefind-ui__loading')"""
 
 
-def run_search(watched: Watched, base_url: str, term: str) -> dict:
-    """Search for ``term`` on the search page (opened once, then searched again)."""
+def wait_in_page(page, predicate: str, arg=None) -> None:
+    """Wait until ``predicate`` (a function of ``arg``, on the document) holds.
+
+    Checked in the page after each change to the document (and every
+    100 ms), for up to 30 s: like Playwright's wait_for_function, without
+    asking for a frame every 16 ms while nothing changes (as for 300 ms
+    before each search).
+    """
+    page.evaluate(f"""async (arg) => {{
+      const ready = {predicate};
+      const deadline = Date.now() + 30000;
+      while (!ready(arg)) {{
+        if (Date.now() > deadline) throw new Error("still waiting after 30 s for " + ready);
+        await new Promise(resolve => {{
+          const observer = new MutationObserver(() => {{ observer.disconnect(); resolve(); }});
+          observer.observe(document, {{ subtree: true, childList: true, attributes: true,
+                                        characterData: true }});
+          setTimeout(() => {{ observer.disconnect(); resolve(); }}, 100);
+        }});
+      }}
+    }}""", arg)
+
+
+# What the results show, read in one call (as JSON text), and whether there
+# is a "Load more results" button on screen (by Playwright's test of
+# visibility: a box, and not visibility: hidden).
+RESULTS_SHOWN = """() => {
+  const texts = selector => Array.from(document.querySelectorAll(selector), e => e.innerText);
+  const button = document.querySelector('.pagefind-ui__button');
+  const box = button && button.getBoundingClientRect();
+  return JSON.stringify({
+    more: !!button && box.width > 0 && box.height > 0
+      && getComputedStyle(button).visibility !== 'hidden',
+    shown: document.querySelectorAll('.pagefind-ui__result').length,
+    message: (document.querySelector('.pagefind-ui__message') || {}).innerText ?? null,
+    excerpts: texts('.pagefind-ui__result-excerpt'),
+    titles: texts('.pagefind-ui__result-link'),
+  });
+}"""
+
+
+def start_search(watched: Watched, base_url: str, query: str, typed: bool) -> None:
+    """Type ``query`` on the search page (opened once, then searched again),
+    or (``typed`` false) open the search page's address with it (?q=)."""
     page = watched.page
+    if not typed:
+        page.goto(f"{base_url}search/?q={quote(query)}")
+        return
     field = search_field(page, base_url)
     if field.input_value():
         # Emptying the field takes the last results and message away at
         # once, so the ones waited for next are this term's.
         field.fill("")
-        page.wait_for_function(RESULTS_CLEARED)
-    field.fill(term)
-    page.wait_for_function(RESULTS_SETTLED)
-    more = page.locator(".pagefind-ui__button")
-    while more.count() and more.first.is_visible():
-        shown = page.locator(".pagefind-ui__result").count()
-        more.first.click()
-        page.wait_for_function(MORE_SHOWN, arg=shown)
-        page.wait_for_function(RESULTS_SETTLED)
-    return {
-        "message": page.locator(".pagefind-ui__message").inner_text(),
-        "excerpts": page.locator(".pagefind-ui__result-excerpt").all_inner_texts(),
-        "titles": page.locator(".pagefind-ui__result-link").all_inner_texts(),
-    }
+        wait_in_page(page, RESULTS_CLEARED)
+    field.fill(query)
+
+
+def search_results(watched: Watched) -> dict:
+    """The results of the search started last, all of them loaded."""
+    page = watched.page
+    wait_in_page(page, RESULTS_SETTLED)
+    while (results := json.loads(page.evaluate(RESULTS_SHOWN)))["more"]:
+        page.locator(".pagefind-ui__button").first.click()
+        wait_in_page(page, MORE_SHOWN, results["shown"])
+        wait_in_page(page, RESULTS_SETTLED)
+    return {name: results[name] for name in ("message", "excerpts", "titles")}
+
+
+def take_turns(context, items, start, check, tabs: int) -> None:
+    """``start(watched, item)``, later ``check(watched, item)``, for each item
+    in order, on ``tabs`` watched pages of ``context`` taking turns.
+
+    The next item is started before this one is checked, so that it waits
+    (for Pagefind to search) while this one is exercised. The page checked
+    is brought to the front first: Chromium gives a page behind others about
+    a frame a second.
+    """
+    waiting = deque()
+    for item in items:
+        if len(waiting) < tabs:
+            watched = Watched(context)
+        else:
+            watched, earlier = waiting.popleft()
+            watched.page.bring_to_front()
+            check(watched, earlier)
+        watched.reset()
+        start(watched, item)
+        waiting.append((watched, item))
+    while waiting:
+        watched, earlier = waiting.popleft()
+        watched.page.bring_to_front()
+        check(watched, earlier)
 
 
 @pytest.mark.parametrize("policy", ["enforced", "bypassed"])
 def test_search_results_run_nothing(browser, hostile_site, policy):
-    """Pagefind's results quote the payloads; nothing in them runs."""
+    """Pagefind's results quote the payloads; nothing in them runs.
+
+    The terms are typed, and the hostile queries also come straight from
+    the address (?q=, the SearchAction URL): the page shows the query back.
+    Pagefind searches 300 ms after the last keystroke: SEARCH_TABS search
+    pages take turns (``take_turns``), each searching again and again, and
+    one's results are exercised while the next waits.
+    """
     context = browser.new_context(bypass_csp=policy == "bypassed")
-    watched = Watched(context)
     problems = []
-    for term in SEARCH_TERMS + HOSTILE_QUERIES:
-        watched.reset()
-        results = run_search(watched, hostile_site.url, term)
-        where = f"search for {term!r}"
+
+    def start(watched: Watched, search: tuple[str, bool]) -> None:
+        start_search(watched, hostile_site.url, *search)
+
+    def check(watched: Watched, search: tuple[str, bool]) -> None:
+        query, typed = search
+        results = search_results(watched)
+        where = f"search for {query!r}" if typed else f"search/?q={query!r}"
         # The excerpts quote the payloads: they are on screen, as text.
         shown = " ".join(results["excerpts"])
-        if term in SEARCH_TERMS and not (term in shown.lower() and "pwned" in shown):
+        if query in SEARCH_TERMS and not (query in shown.lower() and "pwned" in shown):
             problems.append(f"{where}: no excerpt shows the payload text: {results}")
         watched.exercise()
-        problems += script_problems(watched.report(), where)
-        problems += dom_problems(watched.page.evaluate(INSPECT), where, hostile_site.origin)
-    # Hostile queries straight from the address (?q=, the SearchAction URL):
-    # the page shows the query back.
-    for query in HOSTILE_QUERIES:
-        watched.reset()
-        where = f"search/?q={query!r}"
-        watched.page.goto(f"{hostile_site.url}search/?q={quote(query)}")
-        watched.page.wait_for_function(RESULTS_SETTLED)
-        watched.exercise()
-        problems += script_problems(watched.report(), where)
-        problems += dom_problems(watched.page.evaluate(INSPECT), where, hostile_site.origin)
+        report, found = watched.observe()
+        problems.extend(script_problems(report, where))
+        problems.extend(dom_problems(found, where, hostile_site.origin))
+
+    searches = ([(term, True) for term in SEARCH_TERMS + HOSTILE_QUERIES]
+                + [(query, False) for query in HOSTILE_QUERIES])
+    take_turns(context, searches, start, check, tabs=SEARCH_TABS)
     context.close()
     assert problems == [], "\n".join(problems)
 
@@ -816,6 +992,44 @@ CONTROL_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; "
                "style-src 'self'; object-src 'none'")
 
 
+@pytest.fixture(scope="module")
+def open_control(browser):
+    """open_control(policy, body, others) -> Watched: ``body`` opened at
+    CONTROL_ORIGIN/page, with the policy enforced or bypassed; any other
+    address of that origin answers 404 (``others`` "404") or fails ("abort").
+
+    The controls share one watched page per policy (a new page costs a
+    renderer process). Each opens its own document anew, and everything a
+    control asserts comes from that document: its trap and its DOM.
+    """
+    served = {"body": "", "others": "404"}
+
+    def answer(route):
+        if route.request.url.endswith("/page"):
+            route.fulfill(status=200, content_type="text/html", body=served["body"])
+        elif served["others"] == "404":
+            route.fulfill(status=404, body="")
+        else:
+            route.abort()
+
+    contexts, pages = [], {}
+    for policy in ("enforced", "bypassed"):
+        contexts.append(browser.new_context(bypass_csp=policy == "bypassed"))
+        pages[policy] = Watched(contexts[-1])
+        pages[policy].page.route(f"{CONTROL_ORIGIN}/**", answer)
+
+    def open_(policy: str, body: str, others: str) -> Watched:
+        served.update(body=body, others=others)
+        watched = pages[policy]
+        watched.reset()
+        watched.page.goto(f"{CONTROL_ORIGIN}/page")
+        return watched
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
 @pytest.mark.parametrize("payload", [
     f"<img src=x onerror=\"{RUN}\">",
     f"<script>{RUN}</script>",
@@ -825,25 +1039,19 @@ CONTROL_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; "
     f"<details ontoggle=\"{RUN}\"><summary>x</summary></details>",
 ])
 @pytest.mark.parametrize("policy", ["enforced", "bypassed"])
-def test_controls_catch_a_real_payload(browser, payload, policy):
+def test_controls_catch_a_real_payload(open_control, payload, policy):
     """Markup that is not text is caught: it runs without CSP, violates it with."""
-    context = browser.new_context(bypass_csp=policy == "bypassed")
-    watched = Watched(context)
     body = (f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CONTROL_CSP}">'
             f"<title>control</title><main>{payload}</main>")
-    watched.page.route(f"{CONTROL_ORIGIN}/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body=body)
-        if route.request.url.endswith("/page") else route.fulfill(status=404, body=""))
-    watched.page.goto(f"{CONTROL_ORIGIN}/page")
+    watched = open_control(policy, body, others="404")
     watched.exercise()
-    report = watched.report()
+    report, found = watched.observe()
     if policy == "bypassed":
         assert report["hits"] and report["pwned"] != "undefined", report
     else:
         assert report["violations"] and not report["hits"], report
     assert script_problems(report, "control")
-    assert dom_problems(watched.page.evaluate(INSPECT), "control", CONTROL_ORIGIN)
-    context.close()
+    assert dom_problems(found, "control", CONTROL_ORIGIN)
 
 
 @pytest.mark.parametrize("markup", [
@@ -852,17 +1060,11 @@ def test_controls_catch_a_real_payload(browser, payload, policy):
     '<iframe src="/frame"></iframe>',
     '<form action="/submit"><button>x</button></form>',
 ])
-def test_controls_catch_script_urls_and_embeds_in_a_page(browser, markup):
+def test_controls_catch_script_urls_and_embeds_in_a_page(open_control, markup):
     """What runs only on a click, or embeds another document, is caught too."""
-    context = browser.new_context()
-    watched = Watched(context)
     body = f"<!doctype html><title>control</title><main>{markup}</main>"
-    watched.page.route(f"{CONTROL_ORIGIN}/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body=body)
-        if route.request.url.endswith("/page") else route.abort())
-    watched.page.goto(f"{CONTROL_ORIGIN}/page")
-    assert dom_problems(watched.page.evaluate(INSPECT), "control", CONTROL_ORIGIN)
-    context.close()
+    watched = open_control("enforced", body, others="abort")
+    assert dom_problems(watched.observe()[1], "control", CONTROL_ORIGIN)
 
 
 def test_controls_catch_a_script_url_in_a_feed_entry():
