@@ -222,3 +222,26 @@ def test_the_worker_replaces_what_another_build_left_and_speaks_json_lines(tmp_p
     assert answers[1]["rendered"] == 0 and answers[1]["written"] == []
     assert [path for path in stale if path.exists()] == []
     assert (tmp_path / "output" / "index.html").is_file()
+
+
+def test_search_is_indexed_again_in_the_background(tmp_path):
+    """After each good build Pagefind runs beside the worker; its index is swapped in whole."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    output = tmp_path / "output"
+    worker = PreviewWorker.for_settings(DEVELOPMENT, output, {"PATH": str(content)}, search=True)
+    try:
+        assert worker.start()["ok"]
+        worker._indexer.join(60)
+        first_index = (output / "pagefind").stat().st_ino
+        story = content / "articles" / SEED
+        edit(story, "\n\n", "\n\nA sentence about zanzibarite.\n\n")
+        assert worker.build([str(story)])["ok"]
+        worker._indexer.join(60)
+        assert not worker._indexer.is_alive()
+        assert (output / "pagefind").stat().st_ino != first_index  # a new index, swapped in
+        entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text())
+        assert entry["languages"], entry
+        assert sorted(p.name for p in output.iterdir() if p.name.startswith(".pagefind")) == []
+    finally:
+        worker.stop()
