@@ -149,6 +149,37 @@ def _same_inputs(old, new) -> bool:
             and all(a is b for a, b in zip(old[1], new[1])))
 
 
+#: URLs kept from one build to the next (``keep_urls_across_builds``), by
+#: (class, source path, key): (everything ``url_format`` reads, the URL).
+_ACROSS_BUILDS: dict[tuple, tuple] = {}
+_across_builds = False
+
+
+def _url_format_inputs(content) -> tuple:
+    # What Content.url_format and Article._expand_settings read, compared by
+    # value: the same inputs give the same URL in any build.
+    state = content.__dict__
+    metadata = state.get("metadata") or {}
+    author, category = state.get("author"), state.get("category")
+    return (tuple(metadata.items()), content.get_relative_source_path(), state.get("slug"),
+            state.get("lang"), state.get("date"), state.get("status"),
+            getattr(author, "slug", None), getattr(category, "slug", None),
+            state.get("override_url"), state.get("override_save_as"),
+            content.in_default_lang, id(content.settings))
+
+
+def keep_urls_across_builds() -> None:
+    """Also keep URLs from one build to the next, for an unchanged story (this process).
+
+    For the incremental preview, whose every build makes new content
+    objects from the same files: a story whose metadata, path, slug, date,
+    status, language, writer and section (compared by value) and settings
+    (the same dict) are what they were gets the URL it had.
+    """
+    global _across_builds
+    _across_builds = True
+
+
 def remember_content_urls() -> None:
     """Keep each content object's ``url``/``save_as`` until something it depends on changes.
 
@@ -169,6 +200,22 @@ def remember_content_urls() -> None:
         known = cache.get(key)
         if known is not None and _same_inputs(known[0], inputs):
             return known[1]
+        # (Without a date, url_format uses the time of the call.)
+        if _across_builds and "date" in state and not hasattr(self, "override_" + key):
+            where = (type(self).__name__, self.source_path, key)
+            try:
+                everything = _url_format_inputs(self)
+                kept = _ACROSS_BUILDS.get(where)
+                if kept is not None and kept[0] == everything:
+                    cache[key] = (inputs, kept[1])
+                    return kept[1]
+            except Exception:  # noqa: BLE001 - anything odd: compute it as Pelican does
+                everything = None
+            value = original(self, key)
+            if everything is not None:
+                _ACROSS_BUILDS[where] = (everything, value)
+            cache[key] = (inputs, value)
+            return value
         value = original(self, key)
         cache[key] = (inputs, value)
         return value

@@ -503,9 +503,11 @@ class IncrementalSite:
         from pelican.settings import read_settings
 
         from newsroom.compat.pelican import (changed_only_writer, copy_only_changed_files,
-                                             index_article_lists, remember_content_urls)
+                                             index_article_lists, keep_urls_across_builds,
+                                             remember_content_urls)
 
         remember_content_urls()
+        keep_urls_across_builds()
         copy_only_changed_files()
         index_article_lists()
         self.output = Path(output).resolve()

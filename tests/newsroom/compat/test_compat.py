@@ -217,6 +217,58 @@ def test_pelican_content_urls_are_remembered(pelican_settings):
                   "newsroom/compat/pelican.py remember_content_urls", f"{key} of {label}")
 
 
+def test_pelican_content_urls_kept_across_builds(pelican_settings, monkeypatch):
+    import datetime
+
+    from pelican.contents import Article, Content
+
+    from newsroom.compat import pelican as compat
+
+    item = "newsroom/compat/pelican.py keep_urls_across_builds (Content.url_format)"
+    source = inspect.getsource(Content.url_format.fget) + inspect.getsource(
+        Article._expand_settings)
+    # Everything url_format and _expand_settings read is in _url_format_inputs.
+    for read in ("self.metadata", "get_relative_source_path", '"slug"', '"lang"', '"date"',
+                 "self.author.slug", "self.category.slug", "self.status"):
+        _must(read in source, item, f"url_format or _expand_settings no longer reads {read}")
+    allowed = {"metadata", "get_relative_source_path", "slug", "lang", "date", "author",
+               "category", "status", "settings", "__class__", "url_format", "upper", "format",
+               "copy", "update", "get", "now", "path_to_url", "datetime", "_expand_settings",
+               "super"}
+    names = set(Content.url_format.fget.__code__.co_names) | set(
+        Content._expand_settings.__code__.co_names) | set(Article._expand_settings.__code__.co_names)
+    _must(names <= allowed | {"str", "getattr", "hasattr", "__name__"}, item,
+          f"url_format/_expand_settings read more: {sorted(names - allowed)}")
+    compat.remember_content_urls()
+    monkeypatch.setattr(compat, "_across_builds", True)
+    monkeypatch.setattr(compat, "_ACROSS_BUILDS", {})
+    original = Content.get_url_setting.__wrapped__
+    settings = dict(pelican_settings, ARTICLE_URL="{date:%Y}/{slug}/",
+                    ARTICLE_SAVE_AS="{date:%Y}/{slug}/index.html")
+
+    def build(slug="a-story", year=2024):
+        return Article("<p>body</p>", settings=settings,
+                       source_path=os.path.join(settings["PATH"], "a.md"),
+                       metadata={"title": "A", "slug": slug,
+                                 "date": datetime.datetime(year, 6, 15, 9, 30)},
+                       context={"localsiteurl": "", "generated_content": {},
+                                "static_content": {}, "static_links": set()})
+
+    first = build()
+    _must(first.url == "2024/a-story/", item, first.url)
+    where = ("Article", first.source_path, "url")
+    inputs, value = compat._ACROSS_BUILDS[where]
+    _must(value == "2024/a-story/", item, f"not kept: {value!r}")
+    # The next build's object for the same, unchanged file gets the kept
+    # answer without asking Pelican (a marked answer shows it).
+    compat._ACROSS_BUILDS[where] = (inputs, "kept/")
+    _must(build().url == "kept/", item, "an unchanged story's URL is made again")
+    for changed, expected in ((build(slug="new-slug"), "2024/new-slug/"),
+                              (build(year=2025), "2025/a-story/")):
+        _must(changed.url == expected == original(changed, "url"), item,
+              f"a changed story kept an old URL: {changed.url!r}, not {expected!r}")
+
+
 def test_pelican_group_pages_search_lists_by_identity(pelican_settings):
     import datetime
     from types import SimpleNamespace
