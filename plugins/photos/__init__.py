@@ -30,7 +30,7 @@ from __future__ import annotations
 import html
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
@@ -65,7 +65,20 @@ _content_sources: set = set()
 # made only for contents the build really renders (a draft left out of a
 # publishing build takes its photos with it).
 _owners: dict = {}
+# Facts about each source file (keyed by path, mtime and size) and the plan
+# of each photo shown (keyed by everything plan_photo reads). Both are kept
+# from one build to the next in one process (the incremental preview), and
+# what a build did not use is dropped at the start of the next.
 _sources: dict = {}
+_plans: dict = {}
+_used: set = set()
+
+
+def _prune_unused() -> None:
+    for table in (_sources, _plans):
+        for key in [key for key in table if (id(table), key) not in _used]:
+            del table[key]
+    _used.clear()
 
 
 def setup(pelican) -> None:
@@ -80,7 +93,7 @@ def setup(pelican) -> None:
     _jobs.clear()
     _owners.clear()
     _content_sources.clear()
-    _sources.clear()
+    _prune_unused()
 
 
 # --- reporting -----------------------------------------------------------------
@@ -203,10 +216,23 @@ def _resolve(content, target: str) -> Path | None:
 
 def _facts(path: Path):
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+    _used.add((id(_sources), key))
     if key not in _sources:
         _sources[key] = (read_source(path), source_digest(path))
     return _sources[key]
+
+
+def _plan(settings, path: Path, facts, digest: str, text: PhotoText, decorative: bool,
+          lead: bool):
+    """``plan_photo``, kept while its inputs are the same (the same settings dict)."""
+    key = (str(path), digest, astuple(text), decorative, lead)
+    _used.add((id(_plans), key))
+    kept = _plans.get(key)
+    if kept is None or kept[0] is not settings or kept[1] is not facts:
+        kept = _plans[key] = (settings, facts, plan_photo(settings, path, facts, digest, text,
+                                                          decorative, lead))
+    return kept[2]
 
 
 def _photo(content, target: str, alt: str | None, caption: str | None, lead: bool):
@@ -258,7 +284,7 @@ def _photo(content, target: str, alt: str | None, caption: str | None, lead: boo
                 f"(Iptc4xmpCore:AltTextAccessibility); if the photo is only decoration, "
                 f'write {marker} as its alt text', path)
         return None
-    photo, jobs = plan_photo(settings, path, facts, digest, text, decorative, lead)
+    photo, jobs = _plan(settings, path, facts, digest, text, decorative, lead)
     for job in jobs:
         _jobs.setdefault(job.name, job)
         _owners.setdefault(job.name, set()).add(getattr(content, "source_path", None))
