@@ -753,7 +753,8 @@ class PreviewWorker:
     def build(self, changed: list[str]) -> dict:
         """Build after ``changed``; restarts the worker when code or settings changed."""
         restart = self.process is None or self.process.poll() is not None or any(
-            not any(_in(path, str(folder)) for folder in self.in_place) for path in changed)
+            not any(_in(os.path.realpath(path), str(folder)) for folder in self.in_place)
+            for path in changed)
         if restart:
             return self.start()
         try:
