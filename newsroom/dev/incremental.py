@@ -49,7 +49,10 @@ import hashlib
 import json
 import logging
 import os
+import shutil
+import subprocess
 import sys
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -57,6 +60,7 @@ from pathlib import Path
 from jinja2 import Environment
 from jinja2.runtime import Context, Undefined
 
+from newsroom.core.content_paths import is_within
 from newsroom.core.problems import ProblemCollector, forget_problems
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +97,9 @@ class Digests:
         self._values: dict[tuple[int, bool], str] = {}
         self._busy: set[tuple[int, bool]] = set()
         self._keep: list = []  # keeps memoised values alive (ids stay unique)
+        # Where every file is published (``links_digest``), set once the
+        # build's content is known; part of every content object's digest.
+        self.links_digest = ""
 
     def of_object(self, obj) -> str:
         """A story's or page's own data (what it links to counts by path)."""
@@ -170,8 +177,6 @@ class Digests:
             parts.append(repr(value))
         return parts
 
-    links_digest = ""
-
 
 def _hash(parts: list[str]) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
@@ -185,8 +190,7 @@ def links_digest(context: dict) -> str:
         for source, obj in sorted((context.get(group) or {}).items()):
             entries.append(f"{source}\x1e{getattr(obj, 'url', '')}\x1e"
                            f"{getattr(obj, 'save_as', '')}")
-    return hashlib.blake2b("\x1f".join(entries).encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
+    return _hash(entries)
 
 
 # --- Recording what a page reads ----------------------------------------------------
@@ -208,13 +212,11 @@ class PageRecorder:
 
     def __init__(self):
         self.records: dict[str, PageRecord] = {}
-        self.digests = Digests()
-        self.rendered_now: set[str] = set()
-        self.rendered = 0
         self._current: PageRecord | None = None
         self._localcontext: dict | None = None
         self._python_depth = 0
         self.content = _content_class()
+        self.start_build()
 
     # Called by the tracking hooks while a page renders.
 
@@ -294,7 +296,7 @@ class PageRecorder:
         record = PageRecord(template.name)
         self._current, self._localcontext = record, localcontext
         try:
-            output = template.__wrapped_render__(localcontext)
+            output = template.render_directly(localcontext)
         finally:
             self._current, self._localcontext = None, None
         record.output = output
@@ -302,11 +304,12 @@ class PageRecorder:
         self.rendered += 1
         return output
 
-    def start_build(self, context: dict) -> None:
+    def start_build(self) -> None:
+        """Forget the last build's objects and digests (the records stay)."""
         self.digests = Digests()
-        self.rendered_now = set()
+        self.rendered_now: set[str] = set()
         self.rendered = 0
-        self._objects = {}
+        self._objects: dict[str, object] = {}
         self._reachable_memo: dict[tuple[int, int], dict[str, str]] = {}
         self._reachable_keep: list = []
 
@@ -377,7 +380,7 @@ class RecordingTemplate:
         self._recorder = recorder
         self.name = template.name
 
-    def __wrapped_render__(self, *args, **kwargs):
+    def render_directly(self, *args, **kwargs):
         return self._template.render(*args, **kwargs)
 
     def render(self, localcontext=None, **kwargs):
@@ -406,8 +409,7 @@ class ReadCache:
         for folder, folders, files in os.walk(content_root):
             folders.sort()
             names += [os.path.join(folder, name) for name in sorted(files)]
-        self.listing = hashlib.blake2b("\n".join(names).encode("utf-8", "surrogatepass"),
-                                       digest_size=16).hexdigest()
+        self.listing = _hash(names)
         self.hits = 0
         # typogrify answers not used in the last build are dropped.
         self.typogrify = {key: self.typogrify[key] for key in self._typogrify_used
@@ -517,22 +519,18 @@ class IncrementalSite:
         # static file only when the content folder's copy is newer.
         override["DELETE_OUTPUT_DIRECTORY"] = False
         override["STATIC_CHECK_IF_MODIFIED"] = True
-        self.collector = ProblemCollector(str(PROJECT_ROOT))
         self.counter = ProblemCounter()
         root = logging.getLogger()
-        root.addHandler(self.collector)
         root.addHandler(self.counter)
         if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
             root.setLevel(logging.WARNING)
+        self.collector: ProblemCollector | None = None  # a new one for each build
         self.settings = read_settings(str(settings_path), override=override)
-        self.collector.content_root = os.path.abspath(self.settings["PATH"])
         self.pelican = Pelican(self.settings)
         self._first = True
         self.recorder = PageRecorder()
         self.reads = ReadCache()
         self.reads.install(self.counter)
-        self.pages_written: set[str] = set()
-        self.static_written: set[str] = set()
         self.written: list[str] = []
         recorder = self.recorder
         base = self.pelican._get_writer().__class__
@@ -548,6 +546,7 @@ class IncrementalSite:
             generator.get_template = get_template
 
         self._signals = signals
+        # blinker keeps weak references to receivers: these keep them alive.
         self._receivers = (on_generator, self._finalized, self._note_object)
         self.pelican._get_writer = lambda: writer_class(str(self.output), settings=self.settings)
         signals.generator_init.connect(on_generator)
@@ -558,7 +557,7 @@ class IncrementalSite:
         self.recorder.note_object(obj)
 
     def _finalized(self, generators) -> None:
-        Digests.links_digest = links_digest(generators[0].context)
+        self.recorder.digests.links_digest = links_digest(generators[0].context)
 
     def build(self, changed: list[str] | None = None) -> dict:
         """Build once; a summary of what happened (see the module docstring)."""
@@ -569,10 +568,12 @@ class IncrementalSite:
             self.recorder.forget()  # templates changed: render every page
         forget_problems()
         reset_output_changes()
-        self.collector._records.clear()
-        self.collector.extra_problems.clear()
-        self.collector.covered.clear()
-        self.collector.broken.clear()
+        root = logging.getLogger()
+        if self.collector is not None:
+            root.removeHandler(self.collector)
+        self.collector = ProblemCollector(str(PROJECT_ROOT),
+                                          os.path.abspath(self.settings["PATH"]))
+        root.addHandler(self.collector)
         if self._first and self.output.is_dir():
             # Whatever another build left there (a publishing build's feeds
             # and .gz copies) goes: the preview is this build's output only.
@@ -584,7 +585,7 @@ class IncrementalSite:
         self._first = False
         self.written.clear()
         self.reads.new_build(self.settings["PATH"])
-        self.recorder.start_build(self.settings)
+        self.recorder.start_build()
         try:
             self.pelican.run()
         except Exception as error:  # noqa: BLE001 - reported like the build driver does
@@ -622,9 +623,7 @@ class IncrementalSite:
 
 
 def _in(path: str, folder: str) -> bool:
-    folder = os.path.abspath(folder).rstrip(os.sep)
-    path = os.path.abspath(path)
-    return path == folder or path.startswith(folder + os.sep)
+    return is_within(os.path.abspath(folder), os.path.abspath(path))
 
 
 # --- The worker -----------------------------------------------------------------------
@@ -737,8 +736,6 @@ class PreviewWorker:
         return command
 
     def start(self) -> dict:
-        import subprocess
-
         self.stop()
         self.process = subprocess.Popen(self._command(), cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -782,9 +779,6 @@ class PreviewWorker:
 
     def _index(self) -> None:
         """Pagefind over the output, in the background, one run at a time."""
-        import subprocess
-        import threading
-
         if self._indexer is not None and self._indexer.is_alive():
             self._index_again = True
             return
@@ -808,7 +802,6 @@ class PreviewWorker:
                     if current.exists():
                         os.replace(current, old)
                     os.replace(staging, current)
-                    import shutil
                     shutil.rmtree(old, ignore_errors=True)
                 if not self._index_again:
                     return

@@ -71,14 +71,14 @@ _owners: dict = {}
 # what a build did not use is dropped at the start of the next.
 _sources: dict = {}
 _plans: dict = {}
-_used: set = set()
+_used: dict = {"sources": set(), "plans": set()}
 
 
 def _prune_unused() -> None:
-    for table in (_sources, _plans):
-        for key in [key for key in table if (id(table), key) not in _used]:
+    for table, used in ((_sources, _used["sources"]), (_plans, _used["plans"])):
+        for key in [key for key in table if key not in used]:
             del table[key]
-    _used.clear()
+        used.clear()
 
 
 def setup(pelican) -> None:
@@ -217,7 +217,7 @@ def _resolve(content, target: str) -> Path | None:
 def _facts(path: Path):
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
-    _used.add((id(_sources), key))
+    _used["sources"].add(key)
     if key not in _sources:
         _sources[key] = (read_source(path), source_digest(path))
     return _sources[key]
@@ -227,7 +227,7 @@ def _plan(settings, path: Path, facts, digest: str, text: PhotoText, decorative:
           lead: bool):
     """``plan_photo``, kept while its inputs are the same (the same settings dict)."""
     key = (str(path), digest, astuple(text), decorative, lead)
-    _used.add((id(_plans), key))
+    _used["plans"].add(key)
     kept = _plans.get(key)
     if kept is None or kept[0] is not settings or kept[1] is not facts:
         kept = _plans[key] = (settings, facts, plan_photo(settings, path, facts, digest, text,
