@@ -7,10 +7,11 @@ that: it must come out as the characters they typed. The site is built once
 with the publishing settings (feeds) and the Pagefind index, served over
 HTTP, and then, in Debian's Chromium:
 
-* every HTML page is opened, scrolled, its links hovered and every element
-  sent mouse, pointer and focus events, once under the site's
-  Content-Security-Policy (no violation may be reported) and once with the
-  policy bypassed (so the HTML itself must carry no script);
+* every HTML page is opened, scrolled and every element sent mouse,
+  pointer and focus events, once under the site's Content-Security-Policy
+  (no violation may be reported) and once with the policy bypassed (so the
+  HTML itself must carry no script), where the real mouse also hovers its
+  links;
 * every entry of the all-stories Atom and RSS feeds is rendered as a feed
   reader would, with no policy at all, and checked statically too;
 * the search page is searched for payload words, so Pagefind shows excerpts
@@ -455,7 +456,7 @@ async ({{ viewport, tall, links }}) => {{
   }}
   await ({IMAGES_DONE})();
   window.scrollTo(0, 0);
-  return JSON.stringify({{ height, targets: ({HOVER_TARGETS})(links) }});
+  return JSON.stringify({{ height, targets: links === null ? [] : ({HOVER_TARGETS})(links) }});
 }}
 """
 
@@ -516,8 +517,8 @@ class Watched:
         for record in (self.dialogs, self.console, self.errors, self.failed, self.popups):
             record.clear()
 
-    def exercise(self, links: str = "main a") -> None:
-        """Show the whole page, hover ``links``, provoke every element.
+    def exercise(self, links: str | None = "main a") -> None:
+        """Show the whole page, hover ``links`` (None: none), provoke every element.
 
         The viewport is made as tall as the page (up to TALLEST): every lazy
         image is then in view and loads, and every link can be hovered
@@ -676,6 +677,13 @@ def refresh_target(path: Path) -> str | None:
     return None
 
 
+# The real mouse hovers the links once, with the policy bypassed: an inline
+# handler would run there. Under the enforced policy PROVOKE's events reach
+# every handler just the same (and a blocked one is a reported violation),
+# so hovering again there would only repeat a few hundred mouse moves.
+HOVERED = {"bypassed": "main a", "enforced": None}
+
+
 @pytest.mark.parametrize("policy", ["enforced", "bypassed"])
 def test_no_page_runs_script(browser, hostile_site, policy):
     """Every page: nothing runs, under the site's CSP and with it bypassed."""
@@ -700,7 +708,7 @@ def test_no_page_runs_script(browser, hostile_site, policy):
                 problems.append(f"{url}: did not move to {target}")
         else:
             watched.page.goto(url, wait_until="load")
-        watched.exercise()
+        watched.exercise(links=HOVERED[policy])
         if watched.page.url != url:
             problems.append(f"{url}: navigated to {watched.page.url}")
         report, found = watched.observe()
@@ -973,7 +981,7 @@ def test_search_results_run_nothing(browser, hostile_site, policy):
         shown = " ".join(results["excerpts"])
         if query in SEARCH_TERMS and not (query in shown.lower() and "pwned" in shown):
             problems.append(f"{where}: no excerpt shows the payload text: {results}")
-        watched.exercise()
+        watched.exercise(links=HOVERED[policy])
         report, found = watched.observe()
         problems.extend(script_problems(report, where))
         problems.extend(dom_problems(found, where, hostile_site.origin))
