@@ -1,10 +1,23 @@
-"""Everything that knows Pagefind's internal index format (read from Pagefind 1.5.2).
+"""Everything that knows Pagefind's internals (read from Pagefind 1.5.2): its index
+format, and how it is run.
 
 Pagefind documents its CLI and its search API, not the files of its index;
 ``newsroom/build/search_index.py`` rewrites some of them (reproducible builds) and
 touches them only through this module. pyproject.toml pins Pagefind to
 ``PINNED_VERSION`` exactly; tests/newsroom/compat/test_compat.py indexes a small
 site with the installed Pagefind and checks every point below.
+
+* ``command``: how the build (``newsroom.build.driver``) and the preview
+  (``newsroom.dev.incremental``) start Pagefind. Pagefind keeps every page it
+  reads in memory, twice over for the pages it indexes: at 10,000 stories
+  it peaked at 1.5 GB, far more than the build itself. Two things bring
+  that under 1 GB without changing a byte of the index:
+  ``indexed_pages_glob`` gives it only the pages it can index (Pagefind
+  drops every page without ``data-pagefind-body`` once one page has it, but
+  only after reading them all: the tag, section and archive lists), and
+  ``ALLOCATOR_OPTIONS`` has its memory allocator give freed memory back at
+  once (the Linux binary uses jemalloc, built with the ``_rjem_`` prefix:
+  it reads ``_RJEM_MALLOC_CONF``; another binary ignores the variable).
 
 * ``pagefind-entry.json``: compact JSON (no spaces),
   ``{"version": "1.5.2", "languages": {"en": {"hash": "en_<hash>",
@@ -36,6 +49,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import re
+import sys
 from pathlib import Path
 
 import cbor2
@@ -174,3 +190,67 @@ def is_filter_reference(item, filter_names: set[str]) -> bool:
     """An item of the metadata file that names a filter file: [filter name, file name]."""
     return (isinstance(item, list) and len(item) == 2 and isinstance(item[1], str)
             and item[1] in filter_names)
+
+
+# --- running it ---------------------------------------------------------------------
+
+#: The environment variable Pagefind's memory allocator reads its options from.
+ALLOCATOR_VARIABLE = "_RJEM_MALLOC_CONF"
+#: Return freed memory to the system at once, not ten seconds later: Pagefind
+#: frees and allocates in waves (each page read, then the index built), and
+#: without this the freed pages of one wave stay resident under the next
+#: (at 10,000 stories about 380 MB of its peak). No slower in our measurements.
+ALLOCATOR_OPTIONS = "dirty_decay_ms:0,muzzy_decay_ms:0"
+#: The attribute that marks what Pagefind indexes (the theme's story pages).
+BODY_ATTRIBUTE = b"data-pagefind-body"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _has_body(path: Path) -> bool:
+    data = path.read_bytes()
+    # HTML attribute names are case-insensitive: a page that spells it in
+    # capitals still counts (a page that merely mentions it costs nothing).
+    return BODY_ATTRIBUTE in data or BODY_ATTRIBUTE in data.lower()
+
+
+def indexed_pages_glob(site: Path) -> str | None:
+    """A ``--glob`` matching every page of ``site`` that Pagefind can index, or None.
+
+    Pagefind's default glob (``**/*.{html}``) has it read every page; once a
+    page has ``data-pagefind-body``, the pages without it are dropped from
+    the index (they only cost memory and time). The glob returned matches
+    each page with that attribute by its depth and file name
+    (``*/*/*/index.html`` for the stories), which may match other pages
+    too: harmless, they are dropped as before. None (read everything, as
+    Pagefind does by default) when no page has it: Pagefind then indexes
+    every page's ``<body>``.
+    """
+    shapes = set()
+    for folder, _subfolders, names in os.walk(site):
+        for name in names:
+            if name.endswith(".html") and _has_body(Path(folder, name)):
+                depth = len(Path(folder).relative_to(site).parts)
+                # A name with a glob character in it would need escaping:
+                # any .html file at that depth is a safe superset.
+                shown = name if _PLAIN_NAME.fullmatch(name) else "*.html"
+                shapes.add("/".join(["*"] * depth + [shown]))
+    if not shapes:
+        return None
+    return next(iter(shapes)) if len(shapes) == 1 else "{" + ",".join(sorted(shapes)) + "}"
+
+
+def command(site: Path, output_path: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """(arguments, environment) that index ``site`` quietly, into ``output_path`` if given.
+
+    The same index as plain ``pagefind --site SITE``, with about a third
+    less memory at its peak (see the module's docstring).
+    """
+    arguments = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
+    if output_path is not None:
+        arguments += ["--output-path", str(output_path)]
+    glob = indexed_pages_glob(site)
+    if glob is not None:
+        arguments += ["--glob", glob]
+    environment = dict(os.environ)
+    environment.setdefault(ALLOCATOR_VARIABLE, ALLOCATOR_OPTIONS)  # an editor's own wins
+    return arguments, environment

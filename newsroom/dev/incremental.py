@@ -785,12 +785,14 @@ class PreviewWorker:
 
         def run():
             from newsroom.build.search_index import sort_filter_values
+            from newsroom.compat import pagefind
 
             while True:
                 self._index_again = False
                 staging = self.output / ".pagefind-next"
-                subprocess.run([sys.executable, "-m", "pagefind", "--site", str(self.output),
-                                "--output-path", str(staging), "--silent"],
+                # As the build runs it: the same index, less memory.
+                arguments, environment = pagefind.command(self.output, staging)
+                subprocess.run(arguments, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 if staging.is_dir():
                     try:

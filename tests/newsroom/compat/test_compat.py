@@ -727,6 +727,88 @@ def test_pagefind_files_are_known(pagefind_index):
           f"not every such file has a hash in its name: {[p.name for p in content_named]}")
 
 
+LIST_PAGE = """<!doctype html><html lang="en"><head><title>All stories</title></head>
+<body><h1>All stories</h1><p>{text}</p><a href="/story-1/">Story 1</a></body></html>"""
+
+
+def _index_bytes(bundle: Path) -> dict[str, bytes]:
+    from newsroom.build.search_index import sort_filter_values
+
+    sort_filter_values(bundle)  # Pagefind's own filter order changes from run to run
+    return {p.relative_to(bundle).as_posix(): p.read_bytes()
+            for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+def test_pagefind_command_gives_the_same_index(tmp_path):
+    """``command``: only the pages it can index, a frugal allocator, the same index."""
+    from newsroom.compat import pagefind
+
+    item = "newsroom/compat/pagefind.py command/indexed_pages_glob"
+    site = tmp_path / "site"
+    words = "parliament budget election harbour football drought".split()
+    for n in range(1, 5):
+        page = site / "2024" / "06" / f"story-{n}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(PAGE.format(title=f"Story {n} about {words[n]}", n=n, section="World",
+                                    topic="Rain", text=" ".join(words) * 5), encoding="utf-8")
+    for folder in ("tag/rain", "2024/06", "tag/rain/page/2", ""):  # lists, no data-pagefind-body
+        (site / folder).mkdir(parents=True, exist_ok=True)
+        (site / folder / "index.html").write_text(LIST_PAGE.format(text="harbour ferry " * 50),
+                                                   encoding="utf-8")
+    arguments, environment = pagefind.command(site, tmp_path / "ours")
+    _must(arguments[arguments.index("--glob") + 1] == "*/*/*/index.html", item,
+          f"arguments: {arguments}")
+    _must(environment[pagefind.ALLOCATOR_VARIABLE] == pagefind.ALLOCATOR_OPTIONS, item,
+          "the allocator's options are not passed")
+    ours = subprocess.run(arguments, env=environment, capture_output=True, text=True,
+                          timeout=120)
+    _must(ours.returncode == 0 and not ours.stderr, item, f"Pagefind said: {ours.stderr}")
+    plain = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent",
+                            "--output-path", str(tmp_path / "plain")],
+                           capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    _must(_index_bytes(tmp_path / "ours") == _index_bytes(tmp_path / "plain"), item,
+          "the index differs from Pagefind's own over every page")
+
+
+def test_pagefind_reads_the_allocator_variable(tmp_path):
+    """The pinned binary's jemalloc reads ``ALLOCATOR_VARIABLE`` (else the option is lost)."""
+    from newsroom.compat import pagefind
+
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text(PAGE.format(title="A", n=1, section="World",
+                                                       topic="Rain", text="harbour"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
+        env={**os.environ, pagefind.ALLOCATOR_VARIABLE: "stats_print:true"},
+        capture_output=True, text=True, timeout=120)
+    _must(result.returncode == 0 and "jemalloc statistics" in result.stderr,
+          "newsroom/compat/pagefind.py ALLOCATOR_VARIABLE",
+          "Pagefind's allocator does not read that variable (a binary without jemalloc, or "
+          "another prefix): find what it reads, or drop ALLOCATOR_OPTIONS and measure "
+          f"its peak memory again; it said: {result.stderr[-500:]!r}")
+
+
+def test_pagefind_glob_covers_every_page_with_a_body(tmp_path):
+    from newsroom.compat import pagefind
+
+    item = "newsroom/compat/pagefind.py indexed_pages_glob"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><body><p>list</p></body></html>")
+    _must(pagefind.indexed_pages_glob(site) is None, item,
+          "a site without data-pagefind-body must be read whole (Pagefind indexes every body)")
+    for path, html in [("2024/06/a/index.html", "<main data-pagefind-body>"),
+                       ("about.html", "<MAIN DATA-PAGEFIND-BODY>"),
+                       ("x/odd name[1].html", "<div data-pagefind-body=''>"),
+                       ("x/plain.htm", "<main data-pagefind-body>")]:  # not Pagefind's glob
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(f"<html><body>{html}<p>text</p></body></html>")
+    _must(pagefind.indexed_pages_glob(site) == "{*/*.html,*/*/*/index.html,about.html}", item,
+          f"glob: {pagefind.indexed_pages_glob(site)}")
+
+
 # --- smartypants -------------------------------------------------------------------
 
 def test_smartypants_is_the_checked_version():
