@@ -4,6 +4,10 @@ This is the one code path behind ``invoke build``, ``invoke publish`` and the
 test suite (which runs it as ``python -m newsroom.build``).
 
 1. Pelican renders into a fresh staging folder beside the output folder.
+   Stories read as in an earlier build come from the read cache, the others
+   are read by worker processes (``newsroom.build.read_cache``); a forked
+   child renders pages and feeds ahead of the build process, which writes
+   them all (``newsroom.build.parallel_render``).
 2. Every warning or error Pelican or a plugin logs is collected (and made
    clear by ``newsroom.core.problems``); the build goes on so that all problems
    are reported in one run. A crash after reported problems is their
@@ -13,18 +17,20 @@ test suite (which runs it as ``python -m newsroom.build``).
    says: only the pages it can index, with less memory);
    ``newsroom.build.search_index`` then stores its filter index in a stable
    order (reproducible builds).
-   Publishing builds then list their content-named files in
-   ``immutable.txt`` (``FINGERPRINT_ASSETS``, ``newsroom.build.site_files``) and
-   write ``.gz``/``.br`` copies of the text files (``PRECOMPRESS``,
-   ``newsroom.build.precompress``).
+   Publishing builds write ``.gz``/``.br`` copies of the text files
+   (``PRECOMPRESS``, ``newsroom.build.precompress``) in worker processes
+   while Pagefind runs, then list their content-named files in
+   ``immutable.txt`` (``FINGERPRINT_ASSETS``, ``newsroom.build.site_files``)
+   and compress what Pagefind and that step wrote.
 4. Only if nothing went wrong is the staging folder given ordinary
    permissions (755/644 under umask 022) and swapped in for the output
    folder. A failed build leaves the previous output untouched.
 
 One build at a time per output folder (a lock file beside it; a second
 build waits). Folders left by a killed build are removed by the next one.
-SIGTERM/SIGINT remove the staging folder and stop Pagefind; Pagefind, photo
-and compression workers die with the build even when it is SIGKILLed (Linux). An
+SIGTERM/SIGINT remove the staging folder and stop Pagefind; Pagefind, photo,
+compression, reading and rendering workers die with the build even when it
+is SIGKILLed (Linux). An
 output folder that is a mount point cannot be renamed: the site is then
 staged inside it and swapped in entry by entry. A settings file that does
 not load, a read-only output location or a full disk are reported as one
@@ -58,6 +64,8 @@ from newsroom.core.clock import (InvalidSourceDateEpoch, build_time, output_vali
                                  reset_output_changes)
 from newsroom.core.problems import ProblemCollector, shown_path
 from newsroom.build.precompress import precompress
+from newsroom.build import parallel_render
+from newsroom.build.read_cache import ReadCache
 from newsroom.publish.releases import make_readable, ordinary_modes
 from newsroom.build.search_index import sort_filter_values
 from newsroom.build.site_files import immutable_files, write_immutable_list
@@ -468,6 +476,7 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     remember_content_urls()
     index_article_lists()
     collector = ProblemCollector(str(PROJECT_ROOT))
+    reads = None
     root = logging.getLogger()
     root.addHandler(collector)
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
@@ -486,6 +495,12 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
         site = Pelican(settings)
         if settings_out is not None:
             settings_out.update(site.settings)
+        # Stories read as last time come from the read cache; the others are
+        # read on every core (newsroom/build/read_cache.py).
+        reads = ReadCache.for_build(site.settings, settings_path, PROJECT_ROOT)
+        reads.install()
+        # Pages and feeds rendered on two cores (newsroom/build/parallel_render.py).
+        parallel_render.install(site)
         site.run()
     except BuildFailed:
         raise
@@ -503,6 +518,8 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             "above and build again"
         )
     finally:
+        if reads is not None:
+            reads.close()
         root.removeHandler(collector)
     return collector.problems
 
@@ -576,12 +593,14 @@ def _unchanged_check(settings_path: Path, output: Path, overrides: dict, search:
         logging.disable(logging.NOTSET)
 
 
-def finish_site(site: Path, settings: dict) -> list[str]:
+def finish_site(site: Path, settings: dict, compressing=None) -> list[str]:
     """The publishing build's last steps on the staged ``site``; return problems found.
 
     ``FINGERPRINT_ASSETS``: ``immutable.txt`` lists the content-named files
     (newsroom/build/site_files.py). ``PRECOMPRESS``: ``.gz`` and ``.br`` beside every
     text file over 1 KB (newsroom/build/precompress.py), the list included.
+    ``compressing``: the ``Precompression`` that ``build`` started while Pagefind
+    ran; it compresses the files written since and waits for the rest.
     """
     if settings["FINGERPRINT_ASSETS"]:  # resolved settings (newsroom/core/settings.py)
         fingerprints = settings.get("ASSET_FINGERPRINTS") or {}
@@ -595,7 +614,10 @@ def finish_site(site: Path, settings: dict) -> list[str]:
         except ImportError:
             return ["precompression: the brotli package is not installed; install the "
                     "project again (.venv/bin/pip install -e .) or set PRECOMPRESS = False"]
-        precompress(site, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
+        if compressing is not None:
+            compressing.finish()
+        else:
+            precompress(site, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
     return []
 
 
@@ -642,10 +664,25 @@ def build(
                 staging = _staging_dir(output, inside)
             settings: dict = {}
             problems = run_pelican(settings_path, staging, overrides or {}, output, settings)
-            if not problems and search:
-                problems += run_pagefind(staging)
-            if not problems:
-                problems += finish_site(staging, settings)
+            compressing = None
+            try:
+                if not problems and search and settings["PRECOMPRESS"]:
+                    # Workers compress Pelican's files while Pagefind indexes
+                    # them; finish_site then compresses what Pagefind and it
+                    # wrote (the same files in the end as one pass after).
+                    from newsroom.build.precompress import Precompression, available
+
+                    if available():
+                        compressing = Precompression(
+                            staging, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
+                        compressing.start()
+                if not problems and search:
+                    problems += run_pagefind(staging)
+                if not problems:
+                    problems += finish_site(staging, settings, compressing)
+            finally:
+                if compressing is not None:
+                    compressing.stop()  # a failed or stopped build: no worker stays
             if problems:
                 raise BuildFailed(_storage_hint(problems, output))
             make_readable(staging, modes)

@@ -1,10 +1,11 @@
 """Precompressed copies of the site's text files, for servers that send them as they are.
 
-With ``PRECOMPRESS = True`` (publishconf.py) the build driver, after Pagefind,
-writes beside every text file larger than ``MIN_SIZE`` (1024) bytes
+With ``PRECOMPRESS = True`` (publishconf.py) the build writes beside every
+text file larger than ``MIN_SIZE`` (1024) bytes
 
-* ``<file>.gz``: gzip, level 9, header time 0 and no file name;
-* ``<file>.br``: Brotli (the ``brotli`` package), quality 11, text mode,
+* ``<file>.gz``: gzip, level 6 (``GZIP_LEVEL``), header time 0 and no file name;
+* ``<file>.br``: Brotli (the ``brotli`` package), quality 7 (``BROTLI_QUALITY``),
+  text mode, window 22,
 
 so nginx (``gzip_static``, ``brotli_static``) and Caddy (``precompressed``)
 serve them to clients that accept them without compressing on every request.
@@ -17,21 +18,52 @@ feeds and sitemaps, plain text, SVG, source and nginx ``.map`` files, web
 manifests, WebAssembly). Pagefind's ``.pf_*`` index files and its
 ``wasm.*.pagefind`` are gzip already and are left alone, as are images.
 
-**The cache.** Brotli at quality 11 is slow (about half a megabyte a second),
-and most files of a build are the same bytes as in the last one. The
-compressed bytes are therefore kept in ``COMPRESSION_CACHE_PATH`` (derived:
-``compressed`` inside ``CACHE_PATH``, newsroom/core/settings.py), one folder
-per way of compressing, named after everything that decides the bytes
-(``codec_folders``: algorithm, level or quality, mode and window, the zlib or
-Brotli version, Python's version for the gzip header, and ``ENTRY_FORMAT``),
-so a change there starts a new folder instead of reusing other bytes. An
-entry is named by the SHA-256 of the original file's bytes
-(``<folder>/<first 2 hex digits>/<64 hex digits>``) and holds a SHA-256 of
-that name and the compressed bytes, then the compressed bytes; an entry whose
-check fails (truncated, changed, zeros appended by a crash) is never used:
-the file is compressed again and the entry rewritten. Entries are written to
-a temporary file and renamed into place, so builds side by side may share
-the folder; the output gets its own new files, never links to the cache.
+**Why level 6 and quality 7.** A cold publishing build is to take no longer
+than stock Pelican's, which leaves this step about a second on two cores.
+Measured on a 1,000-story build (1,496 files, 44 MB; CPU seconds on one core
+of the development machine; the bytes of all copies, and of a typical story
+page of 14,181 bytes)::
+
+                 CPU s    all copies          story page
+    gzip 9        1.55    9,549,869 (21.6%)   3,817
+    gzip 6        1.09    9,592,234 (21.7%)   3,818
+    Brotli 11     ~56     8,089,596 (18.3%)   3,278
+    Brotli 10     23.6    8,327,026 (18.9%)   3,362
+    Brotli 9      10.0    8,749,762 (19.8%)   3,533
+    Brotli 8      1.07    8,860,885 (20.1%)   3,538
+    Brotli 7      0.90    9,042,887 (20.5%)   3,538
+    Brotli 5      0.69    9,478,832 (21.5%)   3,558
+
+gzip 9 saves 0.4 % (a byte on the page) for 40 % more time: 6. Brotli
+above 8 costs ten (9) to sixty (11) times as much. From 5 to 8 a page
+differs by 20 bytes in 3,500; the difference is in the big XML feeds, whose
+Brotli copies below 7 are bigger than their gzip ones: 7 is the lowest
+quality that beats gzip on every kind of file (the feeds: 18.8 % of their
+size, gzip 9 19.1 %, Brotli 5 20.6 %). 8 saves 2 % more, of the feeds
+alone, for 19 % more time, which would take gzip and Brotli together past
+two CPU seconds (a second on two cores). The price: a page's ``.br`` is
+about 8 % bigger than at quality 11 (the real site's article 3,942 bytes
+instead of 3,479), for 2 CPU seconds of compressing instead of 57. The
+window (``lgwin`` 22, 4 MB) is bigger than any file of the site: 24 gives
+the same bytes. (In a cold build the workers also spend a second or two
+of system time creating the 4,500 files: copies and cache entries.)
+
+**The cache.** Most files of a build are the same bytes as in the last
+one, so the copies are kept in ``COMPRESSION_CACHE_PATH`` (derived:
+``compressed`` inside ``CACHE_PATH``, newsroom/core/settings.py), in a
+folder named after everything that decides their bytes (``cache_folder``:
+level, quality, mode and window, the zlib and Brotli versions, Python's
+version for the gzip header, and ``ENTRY_FORMAT``), so a change there starts
+a new folder instead of reusing other bytes. An entry is named by the
+SHA-256 of the original file's bytes (``<folder>/<first 2 hex digits>/<64
+hex digits>``) and holds a SHA-256 of that name and the payload, then the
+payload: both copies, each after its length (``pack``); one file per
+original, not two, because creating files is a good part of this step's
+time. An entry whose check fails (truncated, changed, zeros appended by a
+crash) is never used: the file is compressed again and the entry rewritten.
+Entries are written to a temporary file and renamed into place, so builds
+side by side may share the folder; the output gets its own new files, never
+links to the cache.
 
 Old entries: an entry's modification time says when a build last wrote or
 used it (a build that uses one marks it again when the mark is over a day
@@ -42,13 +74,17 @@ goes too), and temporary files left by killed builds. A cache folder that
 cannot be made or written (a read-only checkout) only means compressing
 without storing; an unreadable entry is a miss, never a failure.
 
-**Both cores.** The files the cache lacks are compressed in forked worker
-processes (one per CPU the build may use), in batches, largest files first;
-the build process writes the cache entries and then every ``.gz`` and
-``.br`` in sorted order, so parallel and serial builds give the same files.
-Workers die with the build (``newsroom.build.driver`` gives every forked
-child a parent-death signal); a build stopped by SIGTERM or SIGINT kills
-them before it removes its staging folder.
+**Both cores, and beside Pagefind.** The files are handed in batches,
+largest first, to forked worker processes (one per CPU the build may use),
+each of which reads its files, takes their copies from the cache or
+compresses and stores them, and writes the ``.gz`` and ``.br``: the same
+files whichever process does it. ``Precompression.start`` hands out the
+files Pelican wrote and returns, so that the build runs Pagefind meanwhile
+(``newsroom.build.driver``); ``finish`` hands out the files written since
+(Pagefind's, ``immutable.txt``) and waits. Workers die with the build (the
+driver gives every forked child a parent-death signal); a build that fails
+or is stopped by SIGTERM or SIGINT kills them (``stop``) before it removes
+its staging folder.
 """
 
 from __future__ import annotations
@@ -68,12 +104,12 @@ MIN_SIZE = 1024  # bytes: files of this size or smaller are not worth a request 
 TEXT_SUFFIXES = (".html", ".css", ".js", ".mjs", ".json", ".xml", ".txt", ".svg", ".map",
                  ".webmanifest", ".wasm")
 
-GZIP_LEVEL = 9
-BROTLI_QUALITY = 11
+GZIP_LEVEL = 6
+BROTLI_QUALITY = 7
 BROTLI_MODE = "text"  # MODE_TEXT of the brotli package
 BROTLI_WINDOW = 22  # lgwin: the package's default, stated so that it is in the cache key
-# Bump when the layout of a cache entry changes.
-ENTRY_FORMAT = 1
+# Bump when the layout of a cache entry changes (2: one entry holds both copies).
+ENTRY_FORMAT = 2
 CHECK_SIZE = 32  # bytes of SHA-256 before each entry's compressed bytes
 PRUNE_AFTER_DAYS = 30
 DAY = 24 * 3600
@@ -82,7 +118,7 @@ PRUNE_STAMP = ".pruned"
 
 
 def gzip_bytes(data: bytes) -> bytes:
-    """gzip level 9 with time 0 and no name in the header: reproducible."""
+    """gzip at ``GZIP_LEVEL`` with time 0 and no name in the header: reproducible."""
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
@@ -99,8 +135,8 @@ SUFFIXES = (".gz", ".br")
 _COMPRESSORS = {".gz": gzip_bytes, ".br": brotli_bytes}
 
 
-def codec_folders() -> dict[str, str]:
-    """The cache folder's name for each suffix: everything that decides its bytes.
+def cache_folder() -> str:
+    """The cache folder's name: everything that decides the bytes of both copies.
 
     gzip's header is written by Python's gzip module (the OS byte differs
     between Python versions), its deflate stream by the zlib the process runs
@@ -109,12 +145,27 @@ def codec_folders() -> dict[str, str]:
     import brotli
 
     python = "{}.{}".format(*sys.version_info[:2])
-    return {
-        ".gz": f"gzip-l{GZIP_LEVEL}-mtime0-zlib{zlib.ZLIB_RUNTIME_VERSION}-py{python}"
-               f"-e{ENTRY_FORMAT}",
-        ".br": f"brotli-q{BROTLI_QUALITY}-{BROTLI_MODE}-w{BROTLI_WINDOW}"
-               f"-brotli{brotli.__version__}-e{ENTRY_FORMAT}",
-    }
+    return (f"gzip-l{GZIP_LEVEL}-mtime0-zlib{zlib.ZLIB_RUNTIME_VERSION}-py{python}"
+            f"+brotli-q{BROTLI_QUALITY}-{BROTLI_MODE}-w{BROTLI_WINDOW}"
+            f"-brotli{brotli.__version__}-e{ENTRY_FORMAT}")
+
+
+def pack(copies: list[bytes]) -> bytes:
+    """A cache entry's payload: each copy (in ``SUFFIXES`` order) after its length."""
+    return b"".join(len(copy).to_bytes(4, "big") + copy for copy in copies)
+
+
+def unpack(payload: bytes) -> list[bytes] | None:
+    """The copies ``pack`` stored, or None when ``payload`` does not hold them all exactly."""
+    copies, offset = [], 0
+    for _ in SUFFIXES:
+        size = int.from_bytes(payload[offset:offset + 4], "big")
+        copy = payload[offset + 4:offset + 4 + size]
+        if offset + 4 > len(payload) or len(copy) != size:
+            return None
+        copies.append(copy)
+        offset += 4 + size
+    return copies if offset == len(payload) else None
 
 
 def wants_precompression(path: str | Path, size: int, min_size: int = MIN_SIZE) -> bool:
@@ -156,13 +207,22 @@ def read_entry(folder: str | Path, digest: str, now: float | None = None) -> byt
 def write_entry(folder: str | Path, digest: str, payload: bytes) -> bool:
     """Store ``payload`` atomically; False when the cache cannot be written."""
     path = entry_path(folder, digest)
+    shard = os.path.dirname(path)
     temporary = None
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=TEMPORARY_PREFIX)
-        with os.fdopen(handle, "wb") as out:
-            out.write(_entry_check(digest, payload) + payload)
+        try:
+            handle, temporary = tempfile.mkstemp(dir=shard, prefix=TEMPORARY_PREFIX)
+        except FileNotFoundError:  # the shard's first entry
+            os.makedirs(shard, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=shard, prefix=TEMPORARY_PREFIX)
+        try:
+            view = memoryview(_entry_check(digest, payload) + payload)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
         os.replace(temporary, path)  # atomic: builds side by side see all or nothing
+        temporary = None
         return True
     except OSError:
         return False
@@ -233,24 +293,54 @@ def prune(cache: Path, now: float | None = None, max_age_days: float = PRUNE_AFT
 
 # --- compressing ---------------------------------------------------------------------
 
-def _compress_batch(batch: list[tuple[str, str]]) -> list[tuple[str, dict[str, bytes]]]:
-    """(digest, {suffix: compressed bytes}) for each (digest, path); in a worker process."""
-    results = []
-    for digest, path in batch:
-        data = Path(path).read_bytes()
-        results.append((digest, {suffix: _COMPRESSORS[suffix](data) for suffix in SUFFIXES}))
-    return results
+def _read(path: str) -> bytes:
+    with open(path, "rb", buffering=0) as handle:
+        return handle.readall()
 
 
-def _batches(jobs: list[tuple[str, str, int]], workers: int) -> list[list[tuple[str, str]]]:
-    """Jobs (digest, path, size) in batches of similar total size, largest files first."""
-    total = sum(size for _, _, size in jobs)
+def _write_new(path: str, data: bytes) -> None:
+    """``data`` as the file ``path`` (created, or emptied first), with the fewest system calls."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
+
+
+def _finish_batch(batch: list[str], folder: str | None, now: float) -> None:
+    """Write ``.gz`` and ``.br`` beside each file of ``batch``; in a worker process.
+
+    The copies come from the cache entry in ``folder`` (None: no cache) or,
+    on a miss, are compressed here and stored there, until storing fails
+    once (a read-only cache).
+    """
+    writable = folder is not None
+    for path in batch:
+        data = _read(path)
+        copies = None
+        if folder is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            payload = read_entry(folder, digest, now)
+            copies = None if payload is None else unpack(payload)
+        if copies is None:
+            copies = [_COMPRESSORS[suffix](data) for suffix in SUFFIXES]
+            if writable:
+                writable = write_entry(folder, digest, pack(copies))
+        for suffix, copy in zip(SUFFIXES, copies):
+            _write_new(path + suffix, copy)  # a new file of the output's own
+
+
+def _batches(files: list[tuple[str, int]], workers: int) -> list[list[str]]:
+    """Files (path, size) in batches of similar total size, largest files first."""
+    total = sum(size for _, size in files)
     target = min(4 << 20, max(64 << 10, total // (workers * 8)))
-    batches: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
+    batches: list[list[str]] = []
+    current: list[str] = []
     filled = 0
-    for digest, path, size in sorted(jobs, key=lambda job: (-job[2], job[1])):
-        current.append((digest, path))
+    for path, size in sorted(files, key=lambda file: (-file[1], file[0])):
+        current.append(path)
         filled += size
         if filled >= target:
             batches.append(current)
@@ -267,42 +357,104 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _compress_all(batches, workers: int, take) -> None:
-    """Run every batch, serially or in forked workers; ``take(results)`` in this process."""
-    if workers <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for batch in batches:
-            take(_compress_batch(batch))
-        return
-    known = set(multiprocessing.active_children())
-    pool = ProcessPoolExecutor(min(workers, len(batches)),
-                               mp_context=multiprocessing.get_context("fork"))
+def available() -> bool:
+    """Whether the brotli package (a dependency, pyproject.toml) can be imported."""
     try:
-        pending = {pool.submit(_compress_batch, batch) for batch in batches}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                take(future.result())
-    except BaseException:
-        # Stopped (SIGTERM, SIGINT) or a worker failed: the workers must not
-        # finish their batches first. Only this pool's processes are killed.
-        for process in set(multiprocessing.active_children()) - known:
-            process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+        import brotli  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _text_files(root: str, min_size: int, prefix: str = ""):
-    """(site-relative path, path) of each file to compress, in sorted order; no symlinks."""
+    """(site-relative path, path, size) of each file to compress, sorted; no symlinks."""
     with os.scandir(root) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _text_files(entry.path, min_size, f"{prefix}{entry.name}/")
-        elif (entry.is_file(follow_symlinks=False)
-              and wants_precompression(entry.name, entry.stat(follow_symlinks=False).st_size,
-                                       min_size)):
-            yield f"{prefix}{entry.name}", entry.path
+        elif entry.is_file(follow_symlinks=False) and entry.name.endswith(TEXT_SUFFIXES):
+            size = entry.stat(follow_symlinks=False).st_size
+            if wants_precompression(entry.name, size, min_size):
+                yield f"{prefix}{entry.name}", entry.path, size
+
+
+class Precompression:
+    """Writing the ``.gz`` and ``.br`` copies of a site's text files, in worker processes.
+
+    ``start()`` hands the text files ``site`` holds now to the workers and
+    returns at once (without workers it compresses them first), so that the
+    build can run Pagefind meanwhile; ``finish()`` hands out the text files
+    written since (Pagefind's, ``immutable.txt``), waits for all and returns
+    their site-relative paths, sorted: the same files as compressing the
+    finished site in one go. ``stop()`` kills the workers at once (a build
+    that failed or was stopped; also done by ``finish()`` when it fails).
+    Only new files are looked for: a file must not change once handed out.
+    """
+
+    def __init__(self, site: Path, min_size: int = MIN_SIZE, cache: Path | None = None,
+                 workers: int | None = None):
+        self.site = Path(site)
+        self.min_size = min_size
+        self.cache = None if cache is None else Path(cache)
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self.folder = None if cache is None else os.path.join(cache, cache_folder())
+        self.now = time.time()
+        self.handed_out: set[str] = set()  # site-relative paths
+        self._pool: ProcessPoolExecutor | None = None
+        self._known: set = set()  # child processes that are not this pool's
+        self._pending: set = set()
+
+    def start(self) -> "Precompression":
+        self._hand_out()
+        return self
+
+    def _hand_out(self) -> None:
+        files = [(relative, path, size) for relative, path, size
+                 in _text_files(str(self.site), self.min_size) if relative not in self.handed_out]
+        self.handed_out.update(relative for relative, _, _ in files)
+        batches = _batches([(path, size) for _, path, size in files], self.workers)
+        if (self._pool is None and self.workers > 1 and len(batches) > 1
+                and "fork" in multiprocessing.get_all_start_methods()):
+            self._known = set(multiprocessing.active_children())
+            self._pool = ProcessPoolExecutor(min(self.workers, len(batches)),
+                                             mp_context=multiprocessing.get_context("fork"))
+        for batch in batches:
+            if self._pool is None:
+                _finish_batch(batch, self.folder, self.now)
+            else:
+                self._pending.add(self._pool.submit(_finish_batch, batch, self.folder,
+                                                    self.now))
+
+    def finish(self) -> list[str]:
+        try:
+            self._hand_out()
+            while self._pending:
+                done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # a worker's error (a full disk) is raised here
+        except BaseException:
+            # Stopped (SIGTERM, SIGINT) or a worker failed: the workers must
+            # not finish their batches first.
+            self.stop()
+            raise
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        if self.cache is not None and self.handed_out:
+            prune(self.cache, self.now)
+        return sorted(self.handed_out)
+
+    def stop(self) -> None:
+        """Kill this pool's workers and wait for them; nothing else. Again: nothing."""
+        pool = self._pool
+        if pool is None:
+            return
+        for process in set(multiprocessing.active_children()) - self._known:
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        self._pending = set()
+        self._pool = None
 
 
 def precompress(site: Path, min_size: int = MIN_SIZE, cache: Path | None = None,
@@ -310,55 +462,8 @@ def precompress(site: Path, min_size: int = MIN_SIZE, cache: Path | None = None,
     """Write ``.gz`` and ``.br`` beside each text file of ``site`` over ``min_size`` bytes.
 
     ``cache``: the folder of compressed bytes kept between builds (None: no
-    cache). ``workers``: processes for the files the cache lacks (None: one
-    per CPU; 1: all in this process). Returns the site-relative paths of the
-    files compressed, sorted.
+    cache). ``workers``: processes for the files (None: one per CPU; 1: all
+    in this process). Returns the site-relative paths of the files
+    compressed, sorted.
     """
-    site = Path(site)
-    files: list[tuple[str, str, str]] = []  # (relative path, path, digest)
-    sizes: dict[str, tuple[str, int]] = {}  # digest -> (one path with those bytes, size)
-    for relative, path in _text_files(str(site), min_size):
-        with open(path, "rb") as handle:
-            data = handle.read()
-        digest = hashlib.sha256(data).hexdigest()
-        files.append((relative, path, digest))
-        sizes.setdefault(digest, (path, len(data)))
-    files.sort()
-
-    folders_by_suffix: dict[str, str] = {}
-    if cache is not None and files:
-        folders_by_suffix = {suffix: os.path.join(cache, name)
-                             for suffix, name in codec_folders().items()}
-    compressed: dict[tuple[str, str], bytes] = {}
-    now = time.time()
-    missing = []
-    for digest, (path, size) in sorted(sizes.items()):
-        for suffix, folder in folders_by_suffix.items():
-            payload = read_entry(folder, digest, now)
-            if payload is not None:
-                compressed[digest, suffix] = payload
-        if any((digest, suffix) not in compressed for suffix in SUFFIXES):
-            missing.append((digest, path, size))
-
-    writable = bool(folders_by_suffix)
-
-    def take(results) -> None:
-        nonlocal writable
-        for digest, by_suffix in results:
-            for suffix, payload in by_suffix.items():
-                if (digest, suffix) in compressed:
-                    continue  # a good entry was there already
-                compressed[digest, suffix] = payload
-                if writable:
-                    writable = write_entry(folders_by_suffix[suffix], digest, payload)
-
-    workers = default_workers() if workers is None else max(1, workers)
-    _compress_all(_batches(missing, workers), workers, take)
-
-    for _, path, digest in files:
-        for suffix in SUFFIXES:
-            with open(path + suffix, "wb") as out:  # a new file of the output's own
-                out.write(compressed[digest, suffix])
-    if cache is not None and files:
-        prune(Path(cache), now)
-    return [relative for relative, _, _ in files]
+    return Precompression(site, min_size, cache, workers).start().finish()

@@ -56,6 +56,17 @@ Output
 * ``FeedWriter``: ``Writer._create_new_feed`` and
   ``Writer._add_item_to_the_feed``, the two steps of ``Writer.write_feed``,
   and the ``site_url``/``feed_url`` it sets before calling them.
+* ``writes_nowhere`` (newsroom/build/parallel_render.py, in its forked
+  renderer only): replaces the writer's ``_open_w`` with one that applies
+  Pelican 4.12's one-write-per-file rule exactly as ``Writer._open_w`` does
+  (the same ``FileOverwriteFailedError`` at the same call) but opens no
+  file, and ``pelican.writers.os`` (the module ``write_file`` and
+  ``write_feed`` call ``os.makedirs`` through) with one that makes no folder.
+* ``prerendered_feed``: while it is active, ``write_feed`` makes its feed
+  with ``_create_new_feed`` (here a stand-in whose ``write(fp, encoding)``
+  writes text made elsewhere) and adds each item with
+  ``_add_item_to_the_feed`` (here nothing); the rest of ``write_feed`` (the
+  URLs, the signals, the path, ``_open_w``, the log line) runs as usual.
 
 Settings (newsroom/build/driver.py)
 
@@ -71,6 +82,7 @@ Log messages (newsroom/core/problems.py)
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import traceback
@@ -403,6 +415,86 @@ class FeedWriter(Writer):
 
     def _add_item_to_the_feed(self, feed, item):
         self.add_feed_item(feed, item, self.site_url)
+
+
+class _Captured(io.StringIO):
+    """What one ``_open_w`` file would hold, handed to ``sink`` (a list) when closed."""
+
+    def __init__(self, sink: list):
+        super().__init__()
+        self._sink = sink
+
+    def close(self) -> None:
+        if not self.closed:
+            self._sink.append(self.getvalue())
+        super().close()
+
+
+class _NoFolders:
+    """``os`` as ``pelican.writers`` sees it, without ``makedirs``."""
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    @staticmethod
+    def makedirs(*args, **kwargs) -> None:
+        return None
+
+
+def writes_nowhere(writer, sink: list) -> None:
+    """In this process, ``writer`` writes no file and makes no folder.
+
+    Each file it would write is appended to ``sink`` (its text) instead. Its
+    one-write-per-file rule (``_written_files``, ``_overridden_files``) is
+    Pelican 4.12's ``Writer._open_w``, line for line, so the same write
+    raises the same ``FileOverwriteFailedError``. For a forked process that
+    runs Pelican's output code without touching the output (this process
+    only: it replaces ``pelican.writers.os``).
+    """
+    import pelican.writers
+
+    def _open_w(filename, encoding, override=False):
+        if filename in writer._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time '
+                    "(was previously overwritten)")
+            filename = os.devnull
+        elif filename in writer._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" as Pelican has already '
+                "written to it previously (set `override=True` if intended)")
+        if override:
+            writer._overridden_files.add(filename)
+        writer._written_files.add(filename)
+        return _Captured(sink)
+
+    writer._open_w = _open_w
+    pelican.writers.os = _NoFolders()
+
+
+class _PrerenderedFeed:
+    def __init__(self, text: str):
+        self.text = text
+
+    def write(self, fp, encoding) -> None:
+        fp.write(self.text)
+
+
+@contextlib.contextmanager
+def prerendered_feed(writer, text: str):
+    """While active, ``writer.write_feed`` writes ``text`` as the feed instead of making one.
+
+    Everything else ``write_feed`` does (its URLs, path, ``_open_w``, log
+    line and signals, which get the stand-in feed) is unchanged.
+    """
+    writer._create_new_feed = lambda feed_type, feed_title, context: _PrerenderedFeed(text)
+    writer._add_item_to_the_feed = lambda feed, item: None
+    try:
+        yield
+    finally:
+        del writer._create_new_feed
+        del writer._add_item_to_the_feed
 
 
 # --- settings ----------------------------------------------------------------------

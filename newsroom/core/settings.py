@@ -35,6 +35,9 @@ default anywhere else.
    * ``COMPRESSION_CACHE_PATH``: ``compressed`` inside ``CACHE_PATH``: the
      ``.gz``/``.br`` bytes of publishing builds, by content
      (``newsroom.build.precompress``).
+   * ``READ_CACHE_PATH``: ``reads`` inside ``CACHE_PATH``: what the story
+     reader and typogrify made of each story, for full builds
+     (``newsroom.build.read_cache``; ``READ_CACHE = False`` turns it off).
    * ``TEMPLATE_CACHE_PATH``: ``templates`` inside ``CACHE_PATH``; unless
      ``TEMPLATE_CACHE`` is False, ``JINJA_ENVIRONMENT`` gets a bytecode cache
      there (``newsroom.core.template_cache``).
@@ -168,6 +171,17 @@ DEFAULTS: dict = {
     # --- Build ------------------------------------------------------------------
     # Keep compiled templates between builds (newsroom/core/template_cache.py).
     "TEMPLATE_CACHE": True,
+    # Full builds keep what the story reader and typogrify made of each story
+    # in READ_CACHE_PATH and read the others on every core
+    # (newsroom/build/read_cache.py).
+    "READ_CACHE": True,
+    # Processes that read the stories the read cache lacks; None means one
+    # per CPU core, 1 reads them all in the build process.
+    "READ_WORKERS": None,
+    # A forked process that renders pages and feeds ahead of the build (full
+    # builds of 200 pages or more; newsroom/build/parallel_render.py): None
+    # decides by the site's size, 1 never, 2 always.
+    "RENDER_WORKERS": None,
     # A build whose every input is unchanged since the last build into the same
     # output writes nothing (newsroom/build/up_to_date.py).
     "SKIP_UNCHANGED_BUILDS": True,
@@ -177,7 +191,7 @@ DEFAULTS: dict = {
 # and tests know every name it sets.
 DERIVED = ("PUBLIC_SITEURL", "SHARE_SITEURL", "FEED_DOMAIN", "SITE_LANGUAGE",
            "PUBLISHER_NAME", "PHOTO_CACHE_PATH", "TEMPLATE_CACHE_PATH",
-           "COMPRESSION_CACHE_PATH")
+           "COMPRESSION_CACHE_PATH", "READ_CACHE_PATH")
 
 
 def _missing(settings, name: str) -> bool:
@@ -208,6 +222,9 @@ def resolve(settings: dict) -> dict:
     if _missing(settings, "COMPRESSION_CACHE_PATH"):
         settings["COMPRESSION_CACHE_PATH"] = os.path.join(
             settings.get("CACHE_PATH") or ".cache", "compressed")
+    if _missing(settings, "READ_CACHE_PATH"):
+        settings["READ_CACHE_PATH"] = os.path.join(settings.get("CACHE_PATH") or ".cache",
+                                                   "reads")
     if _missing(settings, "TEMPLATE_CACHE_PATH"):
         settings["TEMPLATE_CACHE_PATH"] = os.path.join(settings.get("CACHE_PATH") or ".cache",
                                                        "templates")

@@ -226,7 +226,8 @@ def run_pelican(
     content folder of the test's own); ``env`` is set while the settings are
     read and Pelican runs (``SOURCE_DATE_EPOCH``, ``SITEURL``). Photo
     encoders run in this process (``PHOTO_WORKERS`` 1): no forking of the
-    test process. What plugins print is in ``stdout``.
+    test process; and every story is read afresh (``READ_CACHE`` False: no
+    read cache, so no reader workers either), whatever earlier runs kept. What plugins print is in ``stdout``.
     """
     from pelican.settings import read_settings
 
@@ -245,7 +246,8 @@ def run_pelican(
         try:
             with contextlib.redirect_stdout(printed):
                 problems = render(settings, output,
-                                  {"PHOTO_WORKERS": 1, **(overrides or {}), "PLUGINS": chosen},
+                                  {"PHOTO_WORKERS": 1, "READ_CACHE": False,
+                                   **(overrides or {}), "PLUGINS": chosen},
                                   output, resolved)
         finally:
             _forget_earlier_runs()

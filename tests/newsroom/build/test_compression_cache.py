@@ -29,8 +29,8 @@ import pytest
 from helpers.building import PUBLISHING, ROOT, copy_content
 from helpers.processes import alive, children
 from newsroom.build import precompress as pc
-from newsroom.build.precompress import (DAY, PRUNE_STAMP, codec_folders, entry_path,
-                                        precompress, prune, read_entry)
+from newsroom.build.precompress import (DAY, PRUNE_STAMP, cache_folder, entry_path, pack,
+                                        precompress, prune, read_entry, unpack)
 
 
 def make_site(root: Path, count: int = 12) -> Path:
@@ -58,12 +58,17 @@ def compressed_copies(site: Path) -> dict[str, bytes]:
 
 
 def expected_copies(site: Path) -> dict[str, bytes]:
-    """What compressing each file directly gives."""
+    """What compressing each file directly, as the module's settings say, gives."""
+    assert pc.BROTLI_MODE == "text"
     expected = {}
     for name, data in snapshot(site).items():
         if pc.wants_precompression(name, len(data)):
-            expected[f"{name}.gz"] = gzip.compress(data, compresslevel=9, mtime=0)
-            expected[f"{name}.br"] = brotli.compress(data, mode=brotli.MODE_TEXT, quality=11)
+            expected[f"{name}.gz"] = gzip.compress(data, compresslevel=pc.GZIP_LEVEL, mtime=0)
+            expected[f"{name}.br"] = brotli.compress(data, mode=brotli.MODE_TEXT,
+                                                     quality=pc.BROTLI_QUALITY,
+                                                     lgwin=pc.BROTLI_WINDOW)
+            assert gzip.decompress(expected[f"{name}.gz"]) == data
+            assert brotli.decompress(expected[f"{name}.br"]) == data
     return expected
 
 
@@ -120,12 +125,11 @@ def test_cache_hit_gives_the_same_bytes_without_compressing(tmp_path, monkeypatc
     precompress(plain, workers=1)  # no cache: as before there was one
     assert compressed_copies(site) == compressed_copies(plain) == expected_copies(plain)
     assert "copy.html" in done and "small.css" not in done
-    # Two folders (gzip, Brotli), one entry per distinct content in each.
+    # One folder, one entry (both copies) per distinct content.
     distinct = {hashlib.sha256((site / name).read_bytes()).hexdigest() for name in done}
     assert len(distinct) == len(done) - 1  # copy.html has story-01's bytes
-    assert sorted(path.name for path in cache.iterdir() if path.is_dir()) == sorted(
-        codec_folders().values())
-    assert len(entries(cache)) == 2 * len(distinct)
+    assert [path.name for path in cache.iterdir() if path.is_dir()] == [cache_folder()]
+    assert len(entries(cache)) == len(distinct)
 
     again = tmp_path / "again"
     shutil.copytree(plain, again, ignore=shutil.ignore_patterns("*.gz", "*.br"))
@@ -158,22 +162,22 @@ def test_a_damaged_entry_is_never_used(tmp_path, damage):
     reference = compressed_copies(site)
     data = (site / "feed.xml").read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    folders = {suffix: cache / name for suffix, name in codec_folders().items()}
+    folder = cache / cache_folder()
+    assert unpack(read_entry(folder, digest)) == [reference["feed.xml.gz"],
+                                                  reference["feed.xml.br"]]
     if damage is gzip_tail_zeros:  # what a check by decompressing would let through
-        payload = read_entry(folders[".gz"], digest)
-        assert gzip.decompress(payload + b"\0" * 16) == data
-    for folder in folders.values():
-        path = Path(entry_path(folder, digest))
-        path.write_bytes(damage(path.read_bytes()))
-        assert read_entry(folder, digest) is None
+        assert gzip.decompress(reference["feed.xml.gz"] + b"\0" * 16) == data
+    path = Path(entry_path(folder, digest))
+    path.write_bytes(damage(path.read_bytes()))
+    assert read_entry(folder, digest) is None
 
     rebuilt = tmp_path / "rebuilt"
     shutil.copytree(site, rebuilt, ignore=shutil.ignore_patterns("*.gz", "*.br"))
     precompress(rebuilt, cache=cache, workers=1)
     assert compressed_copies(rebuilt) == reference
-    # The damaged entries were written again, whole.
-    assert read_entry(folders[".gz"], digest) == reference["feed.xml.gz"]
-    assert read_entry(folders[".br"], digest) == reference["feed.xml.br"]
+    # The damaged entry was written again, whole.
+    assert read_entry(folder, digest) == pack([reference["feed.xml.gz"],
+                                               reference["feed.xml.br"]])
 
 
 def test_a_changed_file_is_compressed_again(tmp_path):
@@ -190,28 +194,35 @@ def test_a_changed_file_is_compressed_again(tmp_path):
     assert gzip.decompress((changed / "story-01" / "index.html.gz").read_bytes()) == new
     assert brotli.decompress((changed / "story-01" / "index.html.br").read_bytes()) == new
     assert compressed_copies(changed) == expected_copies(changed)
-    assert len(entries(cache)) == before + 2  # the old bytes' entries stay (other builds)
+    assert len(entries(cache)) == before + 1  # the old bytes' entry stays (other builds)
 
 
 # --- the cache key ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("target, name, value, changes", [
-    (pc, "BROTLI_QUALITY", 10, {".br"}),
-    (pc, "BROTLI_MODE", "generic", {".br"}),
-    (pc, "BROTLI_WINDOW", 24, {".br"}),
-    (brotli, "__version__", "0.0.1", {".br"}),
-    (pc, "GZIP_LEVEL", 6, {".gz"}),
-    (zlib, "ZLIB_RUNTIME_VERSION", "0.0.1", {".gz"}),
-    (sys, "version_info", (2, 7, 18, "final", 0), {".gz"}),
-    (pc, "ENTRY_FORMAT", 99, {".gz", ".br"}),
+@pytest.mark.parametrize("target, name, value", [
+    (pc, "BROTLI_QUALITY", 11),
+    (pc, "BROTLI_MODE", "generic"),
+    (pc, "BROTLI_WINDOW", 24),
+    (brotli, "__version__", "0.0.1"),
+    (pc, "GZIP_LEVEL", 9),
+    (zlib, "ZLIB_RUNTIME_VERSION", "0.0.1"),
+    (sys, "version_info", (2, 7, 18, "final", 0)),
+    (pc, "ENTRY_FORMAT", 99),
 ])
-def test_cache_folder_changes_with_what_decides_the_bytes(monkeypatch, target, name, value,
-                                                          changes):
-    before = codec_folders()
+def test_cache_folder_changes_with_what_decides_the_bytes(monkeypatch, target, name, value):
+    before = cache_folder()
+    assert cache_folder() == before
     monkeypatch.setattr(target, name, value)
-    after = codec_folders()
-    assert {suffix for suffix in before if before[suffix] != after[suffix]} == changes
-    assert len(set(after.values())) == 2
+    assert cache_folder() != before
+
+
+def test_an_entry_holds_exactly_both_copies():
+    copies = [b"gzip bytes", b""]
+    assert unpack(pack(copies)) == copies
+    payload = pack([b"\x1f\x8b" * 300, b"brotli"])
+    assert unpack(payload) == [b"\x1f\x8b" * 300, b"brotli"]
+    for damaged in (payload[:-1], payload + b"\0", payload[:3], b"", pack([b"only one"])):
+        assert unpack(damaged) is None
 
 
 def test_another_quality_never_reuses_the_cached_bytes(tmp_path, monkeypatch):
@@ -227,7 +238,7 @@ def test_another_quality_never_reuses_the_cached_bytes(tmp_path, monkeypatch):
         data, mode=brotli.MODE_TEXT, quality=4)
     assert (other / "feed.xml.br").read_bytes() != (site / "feed.xml.br").read_bytes()
     assert (other / "feed.xml.gz").read_bytes() == (site / "feed.xml.gz").read_bytes()
-    assert len([path for path in cache.iterdir() if path.is_dir()]) == 3
+    assert len([path for path in cache.iterdir() if path.is_dir()]) == 2
 
 
 def test_the_cache_lives_in_cache_path():
@@ -259,8 +270,7 @@ def test_a_read_only_cache_is_used_and_not_written(tmp_path, monkeypatch):
     reference = snapshot(site)
     # One file's entries are gone, one page changed: misses in a cache that cannot take them.
     digest = hashlib.sha256((site / "feed.xml").read_bytes()).hexdigest()
-    for name in codec_folders().values():
-        os.unlink(entry_path(cache / name, digest))
+    os.unlink(entry_path(cache / cache_folder(), digest))
     again = tmp_path / "again"
     shutil.copytree(site, again, ignore=shutil.ignore_patterns("*.gz", "*.br"))
     page = again / "story-02" / "index.html"
@@ -303,6 +313,61 @@ def test_parallel_and_serial_give_the_same_files(tmp_path, monkeypatch):
     assert snapshot(work) == copies[1][1]
     workers = {int(path.name) for path in seen.iterdir()}
     assert workers and os.getpid() not in workers
+
+
+# --- started before Pagefind, finished after -------------------------------------------
+
+def pagefind_writes(site: Path) -> None:
+    """What Pagefind and the immutable list add to a site after Pelican."""
+    (site / "pagefind").mkdir()
+    (site / "pagefind" / "pagefind-ui.js").write_text("var ui = 1;" * 500)
+    (site / "pagefind" / "pagefind-entry.json").write_text('{"v": 1}')  # small: none
+    (site / "pagefind" / "fragment").mkdir()
+    (site / "pagefind" / "fragment" / "en_1.pf_fragment").write_bytes(
+        gzip.compress(b"fragment " * 500))
+    (site / "immutable.txt").write_text("".join(f"theme/{n}.css\n" for n in range(200)))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_written_after_start_are_compressed_by_finish(tmp_path, workers):
+    site = make_site(tmp_path, count=30)
+    serial = tmp_path / "serial"
+    shutil.copytree(site, serial)
+    pagefind_writes(serial)
+    expected = precompress(serial, cache=tmp_path / "serial-cache", workers=1)
+
+    compressing = pc.Precompression(site, cache=tmp_path / "cache", workers=workers).start()
+    handed_out = set(compressing.handed_out)
+    pagefind_writes(site)  # while the workers compress
+    assert compressing.finish() == expected
+    assert sorted(set(expected) - handed_out) == ["immutable.txt", "pagefind/pagefind-ui.js"]
+    assert snapshot(site) == snapshot(serial)
+    assert compressed_copies(site) == expected_copies(site)
+    assert compressing.finish() == expected  # nothing new: nothing more to do
+    assert not [child for child in children(os.getpid()) if alive(child)]
+
+
+def slow_brotli(data: bytes) -> bytes:
+    time.sleep(0.5)
+    return pc.brotli_bytes(data)
+
+
+def test_stop_kills_the_workers_at_once(tmp_path, monkeypatch):
+    site = make_site(tmp_path, count=30)
+    cache = tmp_path / "cache"
+    monkeypatch.setitem(pc._COMPRESSORS, ".br", slow_brotli)  # 15 s of work in all
+    compressing = pc.Precompression(site, cache=cache, workers=2).start()
+    workers = [child for child in children(os.getpid()) if alive(child)]
+    assert len(workers) == 2
+    started = time.monotonic()
+    compressing.stop()
+    assert time.monotonic() - started < 10
+    assert not any(alive(worker) for worker in workers)
+    compressing.stop()  # again: nothing
+    # Whatever a killed worker had written is whole: every entry checks out.
+    for path in entries(cache):
+        if not path.name.startswith(pc.TEMPORARY_PREFIX):
+            assert unpack(read_entry(path.parent.parent, path.name)) is not None
 
 
 # --- old entries -------------------------------------------------------------------------
@@ -394,9 +459,11 @@ def photo_cache(published_site, tmp_path_factory) -> Path:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and parent-death signals")
+@pytest.mark.parametrize("search", [False, True], ids=["no-search", "beside-pagefind"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
                          ids=["SIGTERM", "SIGINT", "SIGKILL"])
-def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp_path, signum):
+def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp_path, signum,
+                                                search):
     output = tmp_path / "output"
     shutil.copytree(published_site.output, output, symlinks=True)
     before = snapshot(output)
@@ -404,7 +471,7 @@ def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp
     # test looks, however fast the machine (the real content alone takes
     # them a fraction of a second).
     content = copy_content(tmp_path)
-    words = random.Random(signum).choices(FILLER_WORDS, k=80_000)
+    words = random.Random(signum).choices(FILLER_WORDS, k=400_000)
     (content / "extra").mkdir(exist_ok=True)
     for number in range(6):
         (content / "extra" / f"table-{number}.txt").write_text(
@@ -413,7 +480,7 @@ def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp
     command = [sys.executable, "-m", "newsroom.build", "-s", str(PUBLISHING), "-o", str(output),
                "-e", f"PATH={content}",
                "-e", f"PHOTO_CACHE_PATH={photo_cache}", "-e", f"CACHE_PATH={tmp_path / 'cache'}",
-               "--no-search", "--force"]
+               "--force"] + ([] if search else ["--no-search"])
     build = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     workers: list[int] = []
