@@ -19,7 +19,7 @@
    Our photo cache (in the temporary folder) is filled by one warm-up build
    first, which is not counted, as it is for an editor after the first build
    (--no-warm-up skips it, for a --photo-cache that is warm already);
-   our other caches (compiled templates, .gz/.br copies, the record of the
+   our other caches (story reads, compiled templates, .gz/.br copies, the record of the
    last build; a folder of their own for each of our two builds) are emptied
    before each counted run of that build, so these runs are cold.
 3. Then one run each, with every cache warm, of our no-change rebuild (the
