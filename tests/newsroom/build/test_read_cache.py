@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,42 @@ def test_a_worker_that_dies_leaves_its_stories_to_the_build(tmp_path):
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert hash_tree(tmp_path / "out") == hash_tree(plain.output)
+
+
+@pytest.mark.slow
+def test_a_stopped_build_leaves_no_reading_worker(tmp_path):
+    from helpers.processes import children
+
+    content = filler_content(tmp_path, articles=40)
+    script = tmp_path / "slow_worker.py"
+    script.write_text(textwrap.dedent("""
+        import sys, time
+        from newsroom.build import driver, read_cache
+
+        def slow(paths):
+            time.sleep(60)  # a worker still reading when the build is stopped
+
+        read_cache._worker_read = slow
+        sys.exit(driver.main(sys.argv[1:]))
+    """), encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, str(script), "-s", str(ROOT / "pelicanconf.py"),
+         "-o", str(tmp_path / "out"), "--no-search", "-e", f"PATH={content}",
+         "-e", f"CACHE_PATH={tmp_path / 'cache'}", "-e", "READ_WORKERS=2",
+         "-e", f"PHOTO_CACHE_PATH={PHOTO_CACHE}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
+        time.sleep(0.05)
+        workers = children(build.pid)
+    assert len(workers) == 2, "the reading workers never started"
+    build.terminate()
+    output, _ = build.communicate(timeout=30)
+    assert build.returncode != 0
+    assert "interrupted (SIGTERM)" in output
+    time.sleep(0.2)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")
+                and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    assert not list(tmp_path.glob(".out*")) and not (tmp_path / "out").exists()
