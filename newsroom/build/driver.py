@@ -675,7 +675,8 @@ def build(
                     if available():
                         compressing = Precompression(
                             staging, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
-                        compressing.start()
+                        with _signals_wait():  # a signal raised in a fork handler is lost
+                            compressing.start()
                 if not problems and search:
                     problems += run_pagefind(staging)
                 if not problems:

@@ -328,6 +328,8 @@ class ReadCache:
         self._counter = _Counter()
         self._pool = None
         self._pending: dict[str, object] = {}  # path -> future of its batch
+        self._futures: list = []  # every batch handed out
+        self._known: set = set()  # processes that were there before the pool
         self._started = False
         self._writable = True
 
@@ -367,13 +369,24 @@ class ReadCache:
 
     def stop_workers(self) -> None:
         """End the worker processes; those still reading are killed, not waited for."""
+        import multiprocessing
+
         pool, self._pool = self._pool, None
         if pool is not None:
-            if any(not future.done() for future in self._pending.values()):
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if self._futures and all(future.done() for future in self._futures):
+                pool.shutdown(wait=True)  # idle workers: they end on their own
+            else:
+                # Stopped (SIGTERM, SIGINT, an error) while workers read, or
+                # while the pool was still starting: every process it started
+                # goes now (else Python would wait for them at exit).
+                pool.shutdown(wait=False, cancel_futures=True)
+                ours = set(multiprocessing.active_children()) - self._known
+                for process in ours:
                     process.kill()
-            pool.shutdown(wait=True, cancel_futures=True)
+                for process in ours:
+                    process.join()
         self._pending.clear()
+        self._futures.clear()
 
     # -- keys --
     def _prepare(self, settings: dict) -> bool:
@@ -519,13 +532,20 @@ class ReadCache:
             return
         global _worker_job
         original = next(iter(readers.values())).__class__.read.__wrapped__
+        from newsroom.build.driver import _signals_wait
+
         _worker_job = {"cache": self, "readers": readers, "original": original}
-        self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("fork"),
-            initializer=_worker_start)
-        for start in range(0, len(missing), BATCH):
-            batch = missing[start:start + BATCH]
-            future = self._pool.submit(_worker_read, batch)
-            for path in batch:
-                self._pending[path] = future
+        self._known = set(multiprocessing.active_children())
+        # A stop signal during the forks waits for their end: raised inside
+        # Python's fork handlers it would be lost, and the workers with it.
+        with _signals_wait():
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_start)
+            for start in range(0, len(missing), BATCH):
+                batch = missing[start:start + BATCH]
+                future = self._pool.submit(_worker_read, batch)
+                self._futures.append(future)
+                for path in batch:
+                    self._pending[path] = future
 

@@ -324,7 +324,7 @@ def pagefind_writes(site: Path) -> None:
     (site / "pagefind" / "pagefind-entry.json").write_text('{"v": 1}')  # small: none
     (site / "pagefind" / "fragment").mkdir()
     (site / "pagefind" / "fragment" / "en_1.pf_fragment").write_bytes(
-        gzip.compress(b"fragment " * 500))
+        gzip.compress(b"fragment " * 500, mtime=0))
     (site / "immutable.txt").write_text("".join(f"theme/{n}.css\n" for n in range(200)))
 
 
