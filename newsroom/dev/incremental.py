@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -586,6 +587,12 @@ class IncrementalSite:
         self.written.clear()
         self.reads.new_build(self.settings["PATH"])
         self.recorder.start_build()
+        # What the worker keeps between builds (the site model, the caches,
+        # the page records) is left out of the garbage collector's full
+        # passes while a build runs: each pass walked all of it again, about
+        # a seventh of a save at 1,000 stories. Afterwards it is tracked as
+        # before, so what the build dropped can still be collected.
+        gc.freeze()
         try:
             self.pelican.run()
         except Exception as error:  # noqa: BLE001 - reported like the build driver does
@@ -594,6 +601,8 @@ class IncrementalSite:
             self.collector.extra_problems.append(
                 f"the build stopped early ({type(error).__name__}); fix the problems above "
                 "and save again")
+        finally:
+            gc.unfreeze()
         problems = self.collector.problems
         removed = []
         if not problems:
