@@ -60,11 +60,12 @@ from pathlib import Path
 
 from newsroom.build import up_to_date
 from newsroom.build.precompress import default_workers, prune, read_entry, write_entry
+from newsroom.compat.smartypants import set_pelican_dashes
+from newsroom.core.content_paths import IMAGE_SUFFIXES
+from newsroom.core.problems import WarningCounter
 
 #: Bump when what an entry holds changes.
 FORMAT = 1
-#: Image files whose bytes a read may look at (content_checks.images.image_problem).
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff")
 #: Stories per batch handed to a worker.
 BATCH = 12
 #: Fewer stories to read than this: no workers (forking costs more than it saves).
@@ -104,7 +105,7 @@ def listing_key(content_root: str) -> str:
         for name in sorted(files) + folders:
             info = os.lstat(os.path.join(folder, name))
             facts = [os.path.join(relative, name), stat.S_IFMT(info.st_mode)]
-            if name.lower().endswith(IMAGE_SUFFIXES):
+            if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
                 facts += [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
             up_to_date._feed(digest, *facts)
     return digest.hexdigest()
@@ -173,20 +174,6 @@ def _typogrify_key(text: str, ignore_tags, options: dict) -> tuple:
             int(smartypants.Attr.default))
 
 
-def _set_smartypants_dashes(settings: dict) -> None:
-    """What Pelican's ``Readers.read_file`` sets before it runs typogrify."""
-    import smartypants
-
-    dashes = settings["TYPOGRIFY_DASHES"]
-    if dashes == "oldschool":
-        smartypants.Attr.default = smartypants.Attr.set2
-    elif dashes == "oldschool_inverted":
-        smartypants.Attr.default = smartypants.Attr.set3
-    else:
-        smartypants.Attr.default = smartypants.Attr.set1
-    smartypants.Attr.default |= smartypants.Attr.w
-
-
 _original_typogrify = None
 
 
@@ -217,7 +204,7 @@ def _typogrify_answers(settings: dict, content, metadata: dict) -> dict:
     """typogrify's answers for what Pelican will pass it after this read."""
     if not settings["TYPOGRIFY"]:
         return {}
-    _set_smartypants_dashes(settings)
+    set_pelican_dashes(settings)
     ignore_tags, options = _typogrify_arguments(settings)
     answers = {}
     for text in (content, metadata.get("title"), metadata.get("summary")):
@@ -229,17 +216,6 @@ def _typogrify_answers(settings: dict, content, metadata: dict) -> dict:
 
 
 # --- the reader -------------------------------------------------------------------
-
-class _Counter(logging.Handler):
-    """Counts warnings and errors: a read that logs one is not kept."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
-
 
 def _links_module(reader_class):
     return sys.modules[reader_class.__module__.rpartition(".")[0] + ".links"]
@@ -289,7 +265,7 @@ def _worker_start() -> None:
         if isinstance(logger, logging.Logger):
             for handler in list(logger.handlers):
                 logger.removeHandler(handler)
-    counter = _Counter()
+    counter = WarningCounter()
     root.addHandler(counter)
     _worker_job["counter"] = counter
 
@@ -325,7 +301,7 @@ class ReadCache:
         self._folder: str | None = None
         self._listing = ""
         self._settings = None
-        self._counter = _Counter()
+        self._counter = WarningCounter()
         self._pool = None
         self._pending: dict[str, object] = {}  # path -> future of its batch
         self._futures: list = []  # every batch handed out

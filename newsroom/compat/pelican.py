@@ -338,6 +338,30 @@ class _ChangedOnlyFile(io.StringIO):
             self._written.append(self._path)
 
 
+def _claim_file(writer, filename: str, override: bool) -> bool:
+    """Pelican 4.12's rule, as in ``Writer._open_w``: one write per file,
+    unless exactly one of the writes overrides.
+
+    Raises Pelican's ``FileOverwriteFailedError`` as it does; False when the
+    write is to go nowhere (a file overridden before, written again without
+    ``override``).
+    """
+    if filename in writer._overridden_files:
+        if override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" a second time '
+                "(was previously overwritten)")
+        return False
+    if filename in writer._written_files and not override:
+        raise FileOverwriteFailedError(
+            f'Failed to overwrite "{filename}" as Pelican has already '
+            "written to it previously (set `override=True` if intended)")
+    if override:
+        writer._overridden_files.add(filename)
+    writer._written_files.add(filename)
+    return True
+
+
 def changed_only_writer(base: type) -> type:
     """``base`` (a Pelican Writer class) writing a file only when its bytes change.
 
@@ -352,21 +376,8 @@ def changed_only_writer(base: type) -> type:
             return type(cls.__name__, (cls,), {"written": written})
 
         def _open_w(self, filename, encoding, override=False):
-            # Pelican 4.12's rule, as in Writer._open_w: one write per file,
-            # unless exactly one of the writes overrides.
-            if filename in self._overridden_files:
-                if override:
-                    raise FileOverwriteFailedError(
-                        f'Failed to overwrite "{filename}" a second time '
-                        "(was previously overwritten)")
+            if not _claim_file(self, filename, override):
                 return open(os.devnull, "w", encoding=encoding)
-            if filename in self._written_files and not override:
-                raise FileOverwriteFailedError(
-                    f'Failed to overwrite "{filename}" as Pelican has already '
-                    "written to it previously (set `override=True` if intended)")
-            if override:
-                self._overridden_files.add(filename)
-            self._written_files.add(filename)
             return _ChangedOnlyFile(filename, encoding, self.written)
 
     return ChangedOnlyWriter
@@ -446,7 +457,7 @@ def writes_nowhere(writer, sink: list) -> None:
 
     Each file it would write is appended to ``sink`` (its text) instead. Its
     one-write-per-file rule (``_written_files``, ``_overridden_files``) is
-    Pelican 4.12's ``Writer._open_w``, line for line, so the same write
+    Pelican 4.12's ``Writer._open_w`` (``_claim_file``), so the same write
     raises the same ``FileOverwriteFailedError``. For a forked process that
     runs Pelican's output code without touching the output (this process
     only: it replaces ``pelican.writers.os``).
@@ -454,19 +465,7 @@ def writes_nowhere(writer, sink: list) -> None:
     import pelican.writers
 
     def _open_w(filename, encoding, override=False):
-        if filename in writer._overridden_files:
-            if override:
-                raise FileOverwriteFailedError(
-                    f'Failed to overwrite "{filename}" a second time '
-                    "(was previously overwritten)")
-            filename = os.devnull
-        elif filename in writer._written_files and not override:
-            raise FileOverwriteFailedError(
-                f'Failed to overwrite "{filename}" as Pelican has already '
-                "written to it previously (set `override=True` if intended)")
-        if override:
-            writer._overridden_files.add(filename)
-        writer._written_files.add(filename)
+        _claim_file(writer, filename, override)
         return _Captured(sink)
 
     writer._open_w = _open_w

@@ -20,6 +20,10 @@ characters.
   is the same by construction; only calls that could not change anything
   are skipped.
 
+* ``set_pelican_dashes``: what Pelican's ``Readers.read_file`` sets in
+  ``smartypants.Attr.default`` before it runs typogrify (``TYPOGRIFY_DASHES``),
+  for code that runs typogrify the way the reader does.
+
 Relies on: the helpers' names, that ``smartypants.smartypants`` calls them
 by those names, and that each helper changes only text containing one of
 its ``TRIGGERS``. Installed only for the version checked
@@ -70,3 +74,18 @@ def skip_text_without_triggers() -> bool:
         if getattr(helper, "skips_text_without", None) is None:
             setattr(smartypants, name, _skipping(helper, triggers))
     return True
+
+
+def set_pelican_dashes(settings) -> None:
+    """Set smartypants' defaults as Pelican's reader does before typogrify."""
+    import smartypants
+
+    dashes = settings.get("TYPOGRIFY_DASHES")
+    if dashes == "oldschool":
+        smartypants.Attr.default = smartypants.Attr.set2
+    elif dashes == "oldschool_inverted":
+        smartypants.Attr.default = smartypants.Attr.set3
+    else:
+        smartypants.Attr.default = smartypants.Attr.set1
+    # Pelican also turns &quot; entities into smart quotes.
+    smartypants.Attr.default |= smartypants.Attr.w

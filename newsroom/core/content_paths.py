@@ -11,6 +11,12 @@ import os
 from pathlib import Path
 
 
+# Extensions that promise an image: a {static} link to one must open in
+# Pillow (content_checks), so a story's read depends on such a file's bytes
+# (newsroom/build/read_cache.py).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff"})
+
+
 def is_within(root: str, path: str) -> bool:
     return os.path.commonpath([root, path]) == root
 

@@ -234,3 +234,18 @@ def forget_problems() -> None:
     _reported.clear()
     _reported_files.clear()
     _once.clear()
+
+
+class WarningCounter(logging.Handler):
+    """Counts the warnings and errors logged while it is attached.
+
+    Caches of reads (the preview's and ``newsroom.build.read_cache``) keep
+    only a read during which the count did not move.
+    """
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1

@@ -62,7 +62,7 @@ from jinja2 import Environment
 from jinja2.runtime import Context, Undefined
 
 from newsroom.core.content_paths import is_within
-from newsroom.core.problems import ProblemCollector, forget_problems
+from newsroom.core.problems import ProblemCollector, WarningCounter, forget_problems
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -422,7 +422,7 @@ class ReadCache:
         stat = os.stat(path)
         return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
 
-    def install(self, counter: "ProblemCounter") -> None:
+    def install(self, counter: "WarningCounter") -> None:
         """Wrap the story reader's ``read`` (when Pelican makes its readers) and typogrify."""
         import typogrify.filters
         from pelican import signals
@@ -452,7 +452,7 @@ class ReadCache:
         typogrify_.__newsroom_cached__ = True
         typogrify.filters.typogrify = typogrify_
 
-    def _wrap_reader(self, reader_class, counter: "ProblemCounter") -> None:
+    def _wrap_reader(self, reader_class, counter: "WarningCounter") -> None:
         """The story reader (plugins/content_checks/reader.py), as Pelican loaded it."""
         original_read = reader_class.read
         if getattr(original_read, "__newsroom_cached__", False):
@@ -484,17 +484,6 @@ class ReadCache:
         reader_class.read = read
 
 
-class ProblemCounter(logging.Handler):
-    """Counts warnings and errors (a read that logs one is not kept)."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
-
-
 # --- The site kept in memory --------------------------------------------------------
 
 class IncrementalSite:
@@ -520,7 +509,7 @@ class IncrementalSite:
         # static file only when the content folder's copy is newer.
         override["DELETE_OUTPUT_DIRECTORY"] = False
         override["STATIC_CHECK_IF_MODIFIED"] = True
-        self.counter = ProblemCounter()
+        self.counter = WarningCounter()
         root = logging.getLogger()
         root.addHandler(self.counter)
         if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):

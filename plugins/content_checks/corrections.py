@@ -52,18 +52,12 @@ def typographic(text: str, settings) -> str:
     html = escape(text, quote=False)
     if not settings.get("TYPOGRIFY"):
         return html
-    import smartypants
     from typogrify.filters import typogrify
 
+    from newsroom.compat.smartypants import set_pelican_dashes
+
     # The same set-up as Pelican's reader uses for titles and summaries.
-    dashes = settings.get("TYPOGRIFY_DASHES")
-    if dashes == "oldschool":
-        smartypants.Attr.default = smartypants.Attr.set2
-    elif dashes == "oldschool_inverted":
-        smartypants.Attr.default = smartypants.Attr.set3
-    else:
-        smartypants.Attr.default = smartypants.Attr.set1
-    smartypants.Attr.default |= smartypants.Attr.w
+    set_pelican_dashes(settings)
     omit = dict.fromkeys(settings.get("TYPOGRIFY_OMIT_FILTERS") or (), False)
     return typogrify(html, settings.get("TYPOGRIFY_IGNORE_TAGS") or [], **omit)
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-# Extensions that promise an image: a {static} link to one must open in Pillow.
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff"}
+from newsroom.core.content_paths import IMAGE_SUFFIXES
 
 
 def is_image_name(path: Path) -> bool:

@@ -19,6 +19,7 @@ import pytest
 
 from helpers.building import (ROOT, error_lines, filler_content, hash_tree, run_build,
                               run_pelican)
+from helpers.processes import alive, children
 from newsroom.build import read_cache
 
 PLUGINS = ["content_checks", "photos", "related_stories", "story_neighbours"]
@@ -225,55 +226,47 @@ def test_a_problem_found_by_a_worker_is_reported_once_by_the_build(tmp_path):
     assert not (tmp_path / "out").exists()  # nothing published
 
 
+def _command_with_worker(tmp_path: Path, content: Path, worker: str) -> list[str]:
+    """The build command, its reading workers' ``_worker_read`` replaced by ``worker``
+    (the source of a function ``worker(paths)``)."""
+    script = tmp_path / "build_with_worker.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from newsroom.build import driver, read_cache
+    """) + textwrap.dedent(worker) + textwrap.dedent("""
+        read_cache._worker_read = worker
+        sys.exit(driver.main(sys.argv[1:]))
+    """), encoding="utf-8")
+    return [sys.executable, str(script), "-s", str(ROOT / "pelicanconf.py"),
+            "-o", str(tmp_path / "out"), "--no-search", "-e", f"PATH={content}",
+            "-e", f"CACHE_PATH={tmp_path / 'cache'}", "-e", "READ_WORKERS=2",
+            "-e", f"PHOTO_CACHE_PATH={PHOTO_CACHE}"]
+
+
 @pytest.mark.slow
 def test_a_worker_that_dies_leaves_its_stories_to_the_build(tmp_path):
     content = filler_content(tmp_path, articles=40)
     plain = _build_command(tmp_path, content, "plain", cache="plain-cache", READ_CACHE=False)
-    script = tmp_path / "dying_worker.py"
-    script.write_text(textwrap.dedent("""
-        import os, sys
-        from newsroom.build import driver, read_cache
-
-        def die(paths):
+    command = _command_with_worker(tmp_path, content, """
+        def worker(paths):
             os._exit(3)  # as a worker killed by the kernel would
-
-        read_cache._worker_read = die
-        sys.exit(driver.main(sys.argv[1:]))
-    """), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(script), "-s", str(ROOT / "pelicanconf.py"),
-         "-o", str(tmp_path / "out"), "--no-search", "-e", f"PATH={content}",
-         "-e", f"CACHE_PATH={tmp_path / 'cache'}", "-e", "READ_WORKERS=2",
-         "-e", f"PHOTO_CACHE_PATH={PHOTO_CACHE}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    """)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert hash_tree(tmp_path / "out") == hash_tree(plain.output)
 
 
 @pytest.mark.slow
 def test_a_stopped_build_leaves_no_reading_worker(tmp_path):
-    from helpers.processes import children
-
     content = filler_content(tmp_path, articles=40)
-    script = tmp_path / "slow_worker.py"
-    script.write_text(textwrap.dedent("""
-        import sys, time
-        from newsroom.build import driver, read_cache
-
-        def slow(paths):
+    command = _command_with_worker(tmp_path, content, """
+        def worker(paths):
             time.sleep(60)  # a worker still reading when the build is stopped
-
-        read_cache._worker_read = slow
-        sys.exit(driver.main(sys.argv[1:]))
-    """), encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, str(script), "-s", str(ROOT / "pelicanconf.py"),
-         "-o", str(tmp_path / "out"), "--no-search", "-e", f"PATH={content}",
-         "-e", f"CACHE_PATH={tmp_path / 'cache'}", "-e", "READ_WORKERS=2",
-         "-e", f"PHOTO_CACHE_PATH={PHOTO_CACHE}"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    """)
+    build = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     workers: list[int] = []
     deadline = time.monotonic() + 60
     while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
@@ -285,6 +278,5 @@ def test_a_stopped_build_leaves_no_reading_worker(tmp_path):
     assert build.returncode != 0
     assert "interrupted (SIGTERM)" in output
     time.sleep(0.2)
-    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")
-                and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    assert not [pid for pid in workers if alive(pid)]
     assert not list(tmp_path.glob(".out*")) and not (tmp_path / "out").exists()
