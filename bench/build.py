@@ -8,7 +8,9 @@
    profiles plus two desks, the real photos of content/images on every
    fourth story) for each of the three builders, in a temporary folder.
 2. Builds it, alternating in rounds (ours-dev, ours-publishing, stock, Hugo,
-   then again), --runs times each, every build into an empty output folder:
+   then again), --runs times each, every build into an empty output folder
+   (the last run's output and caches are moved aside, not deleted, until
+   the last run: ``set_aside`` says why):
    * ours, development: what `invoke build` runs (pelicanconf.py, Pagefind
      search index included);
    * ours, publishing: what `invoke publish` builds (publishconf.py: feeds,
@@ -186,14 +188,42 @@ def pelican_seconds(log: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def measure(build: Build, logs: Path, clean: bool = True, note: str = "") -> Run:
-    """Run ``build`` once in a fresh measuring process; from an empty output if ``clean``."""
-    if clean and build.output.exists():
-        shutil.rmtree(build.output)
-    if clean:  # cold: no compiled templates, compressed copies or build records
+def set_aside(path: Path, trash: Path) -> None:
+    """Move ``path`` (if there) into ``trash``, which the benchmark empties after its last run.
+
+    Not deleted on the spot: on ext4 without a journal (as on some virtual
+    machines) the kernel skips every inode freed in the last minute or more
+    when it allocates one (``find_inode_bit``, ``recently_deleted``), so a
+    build that creates thousands of files just after thousands were deleted
+    spends seconds of system time in that scan. Deleting the last run's
+    output right before a counted run would charge the harness's clean-up to
+    that build, more to the build that writes more files; a newsroom's cold
+    build does not follow a mass deletion.
+    """
+    if path.exists() or path.is_symlink():
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
+
+
+def measure(build: Build, logs: Path, clean: bool = True, note: str = "",
+            trash: Path | None = None) -> Run:
+    """Run ``build`` once in a fresh measuring process; from an empty output if ``clean``.
+
+    ``trash``: where a clean run's old output and caches are moved
+    (``set_aside``); None deletes them.
+    """
+    def remove(path: Path) -> None:
+        if trash is not None:
+            set_aside(path, trash)
+        elif path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+    if clean:
+        remove(build.output)
+        # cold: no compiled templates, compressed copies or build records
         for argument in build.command:
             if argument.startswith("CACHE_PATH="):
-                shutil.rmtree(argument.split("=", 1)[1], ignore_errors=True)
+                remove(Path(argument.split("=", 1)[1]))
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{build.key}-{len(list(logs.glob(build.key + '-*')))}.log"
     spec = {"command": build.command, "cwd": str(build.cwd), "env": dict(os.environ),
@@ -349,17 +379,18 @@ def run_benchmark(args) -> int:
               f"writers, in {work} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
         builds = plan_builds(work, corpus, hugo_binary, args.photo_cache)
         logs = work / "logs"
+        trash = work / "trash"  # emptied after the last run (set_aside)
         ours = [key for key in ("dev", "publish") if key in selected]
         ours += [dict(rebuild="dev", change="publish")[key] for key in EXTRAS
                  if key in selected and dict(rebuild="dev", change="publish")[key] not in ours]
         if ours and not args.no_warm_up:  # fills the photo cache, as an editor's first build did
             print("Warm-up (not counted):", file=sys.stderr)
-            measure(builds[ours[0]], logs)
+            measure(builds[ours[0]], logs, trash=trash)
         rounds = [key for key in BUILDS if key in selected]
         for number in range(1, args.runs + 1):
             print(f"Round {number} of {args.runs}:", file=sys.stderr)
             for key in rounds:
-                builds[key].runs.append(measure(builds[key], logs))
+                builds[key].runs.append(measure(builds[key], logs, trash=trash))
                 if number == 1:
                     missing = missing_pages(builds[key].output, corpus.stories)
                     if missing:
@@ -373,14 +404,16 @@ def run_benchmark(args) -> int:
         # caches). Without counted runs of that build, one uncounted run first.
         if "rebuild" in selected:
             if "dev" not in rounds:
-                measure(builds["dev"], logs, note="  (to rebuild; not counted)")
+                measure(builds["dev"], logs, note="  (to rebuild; not counted)", trash=trash)
             builds["rebuild"].runs.append(measure(builds["rebuild"], logs, clean=False))
         if "change" in selected:
             if "publish" not in rounds:
-                measure(builds["publish"], logs, note="  (to change; not counted)")
+                measure(builds["publish"], logs, note="  (to change; not counted)",
+                        trash=trash)
             changed = change_one_story(corpus.stories)
             builds["change"].runs.append(measure(builds["change"], logs, clean=False,
                                                  note=f"  ({changed.name} changed)"))
+        shutil.rmtree(trash, ignore_errors=True)
         report = None
         if args.profile:
             print(f"Profiling {args.profile} (not counted)...", file=sys.stderr)

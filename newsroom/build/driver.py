@@ -18,8 +18,9 @@ test suite (which runs it as ``python -m newsroom.build``).
    ``newsroom.build.search_index`` then stores its filter index in a stable
    order (reproducible builds).
    Publishing builds write ``.gz``/``.br`` copies of the text files
-   (``PRECOMPRESS``, ``newsroom.build.precompress``) in worker processes
-   while Pagefind runs, then list their content-named files in
+   (``PRECOMPRESS``, ``newsroom.build.precompress``) in worker processes,
+   from the moment Pelican writes them (``CompressWhileWriting``) and while
+   Pagefind runs, then list their content-named files in
    ``immutable.txt`` (``FINGERPRINT_ASSETS``, ``newsroom.build.site_files``)
    and compress what Pagefind and that step wrote.
 4. Only if nothing went wrong is the staging folder given ordinary
@@ -113,6 +114,7 @@ class _BuildState:
     critical = False  # swapping or cleaning up: a signal waits (see main)
     pending: int | None = None
     up_to_date = False  # the last build() found nothing to do
+    while_writing = None  # the CompressWhileWriting of the running Pelican
 
 
 _state = _BuildState()
@@ -456,16 +458,74 @@ def _settings_problem(settings_path: Path, error: Exception) -> str | None:
             "it is Python: fix that line, then build again")
 
 
+class CompressWhileWriting:
+    """Hands the pages and feeds Pelican writes to compression workers as they come.
+
+    A publishing build keeps both cores busy while Pelican renders, but not
+    always (the render child waits for the build process, a generator
+    starts); workers that run at a lower priority (``NICE``) use those
+    moments instead of waiting for Pelican to finish. Pelican never writes
+    a file twice; a file changed afterwards all the same is compressed
+    again by ``Precompression.finish``. The build hands out whatever is
+    left after Pelican (``compressing.start()``) and waits in ``finish_site``.
+    """
+
+    BATCH = 48  # files per hand-out
+    NICE = 10
+
+    def __init__(self, staging: Path, search: bool):
+        self.staging = staging
+        self.search = search
+        self.settings: dict | None = None
+        self.compressing = None
+        self._enabled: bool | None = None
+        self._waiting: list[str] = []
+
+    def written(self, path) -> None:
+        if self._enabled is None:
+            from newsroom.build.precompress import available
+
+            settings = self.settings or {}
+            self._enabled = bool(self.search and settings.get("PRECOMPRESS") and available())
+        if not self._enabled:
+            return
+        self._waiting.append(os.fspath(path))
+        if len(self._waiting) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._waiting:
+            return
+        if self.compressing is None:
+            from newsroom.build.precompress import Precompression
+
+            self.compressing = Precompression(
+                self.staging, cache=Path(self.settings["COMPRESSION_CACHE_PATH"]),
+                nice=self.NICE)
+        with _signals_wait():  # workers are forked here: a signal must not be lost
+            self.compressing.hand_out(self._waiting)
+        self._waiting = []
+
+
+def _compress_when_written(path, **_context) -> None:
+    """``content_written``/``feed_written`` receiver (newsroom/build/parallel_render.py knows it)."""
+    if _state.while_writing is not None:
+        _state.while_writing.written(path)
+
+
 def run_pelican(settings_path: Path, staging: Path, overrides: dict,
-                output: Path | None = None, settings_out: dict | None = None) -> list[str]:
+                output: Path | None = None, settings_out: dict | None = None,
+                while_writing: CompressWhileWriting | None = None) -> list[str]:
     """Render the site with Pelican into ``staging``; return problems found.
 
     ``settings_out``, when given, receives the settings the build ran with
-    (plugins' additions included).
+    (plugins' additions included). ``while_writing`` gets each file Pelican
+    writes.
     """
     # Imported here so that `--help` and errors in arguments stay fast.
     import pelican.log  # noqa: F401  (installs Pelican's logger class)
     from pelican import Pelican
+    from pelican.plugins import signals
     from pelican.settings import read_settings
 
     from newsroom.compat.pelican import index_article_lists, remember_content_urls
@@ -499,6 +559,11 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
         # read on every core (newsroom/build/read_cache.py).
         reads = ReadCache.for_build(site.settings, settings_path, PROJECT_ROOT)
         reads.install()
+        if while_writing is not None:
+            while_writing.settings = site.settings
+            _state.while_writing = while_writing
+            signals.content_written.connect(_compress_when_written)
+            signals.feed_written.connect(_compress_when_written)
         # Pages and feeds rendered on two cores (newsroom/build/parallel_render.py).
         parallel_render.install(site)
         site.run()
@@ -518,6 +583,10 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             "above and build again"
         )
     finally:
+        if while_writing is not None:
+            _state.while_writing = None
+            signals.content_written.disconnect(_compress_when_written)
+            signals.feed_written.disconnect(_compress_when_written)
         if reads is not None:
             reads.close()
         root.removeHandler(collector)
@@ -663,18 +732,24 @@ def build(
             with _signals_wait():  # a folder made must be known, to be removed
                 staging = _staging_dir(output, inside)
             settings: dict = {}
-            problems = run_pelican(settings_path, staging, overrides or {}, output, settings)
+            while_writing = CompressWhileWriting(staging, search)
             compressing = None
             try:
+                # Pelican's pages and feeds are compressed as they are written
+                # (CompressWhileWriting), what is left while Pagefind indexes
+                # them; finish_site then compresses what Pagefind and it wrote
+                # (the same files in the end as one pass after).
+                problems = run_pelican(settings_path, staging, overrides or {}, output,
+                                       settings, while_writing)
+                compressing = while_writing.compressing
                 if not problems and search and settings["PRECOMPRESS"]:
-                    # Workers compress Pelican's files while Pagefind indexes
-                    # them; finish_site then compresses what Pagefind and it
-                    # wrote (the same files in the end as one pass after).
                     from newsroom.build.precompress import Precompression, available
 
-                    if available():
-                        compressing = Precompression(
-                            staging, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
+                    if compressing is None and available():
+                        compressing = while_writing.compressing = Precompression(
+                            staging, cache=Path(settings["COMPRESSION_CACHE_PATH"]),
+                            nice=CompressWhileWriting.NICE)
+                    if compressing is not None:
                         with _signals_wait():  # a signal raised in a fork handler is lost
                             compressing.start()
                 if not problems and search:
@@ -682,8 +757,9 @@ def build(
                 if not problems:
                     problems += finish_site(staging, settings, compressing)
             finally:
-                if compressing is not None:
-                    compressing.stop()  # a failed or stopped build: no worker stays
+                if while_writing.compressing is not None:
+                    # a failed or stopped build: no worker stays
+                    while_writing.compressing.stop()
             if problems:
                 raise BuildFailed(_storage_hint(problems, output))
             make_readable(staging, modes)

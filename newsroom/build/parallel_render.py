@@ -88,7 +88,10 @@ Checked:
 * **Output-phase signals** (``OUTPUT_SIGNALS``) may have only the receivers in
   ``KNOWN_RECEIVERS``: ``sitemaps.note_page`` on ``content_written`` collects
   written pages for ``sitemap.xml``, which is written at ``finalized``, after
-  the child is gone; no render reads it. (A plugin generator that renders a
+  the child is gone; no render reads it. ``driver._compress_when_written``
+  on ``content_written`` and ``feed_written`` hands the written file to the
+  compression workers (newsroom.build.driver.CompressWhileWriting); it
+  changes nothing in the process either. (A plugin generator that renders a
   list of written pages would have to run after the sharded ones, which it
   does: only ``ArticlesGenerator`` and ``PagesGenerator`` are sharded, and
   the child stops at the first generator that is not one of them.)
@@ -149,7 +152,10 @@ OUTPUT_SIGNALS = ("content_written", "feed_generated", "feed_written",
                   "article_generator_write_article", "page_generator_write_page",
                   "article_writer_finalized", "page_writer_finalized")
 #: Receivers of OUTPUT_SIGNALS that change nothing a render reads (see above).
-KNOWN_RECEIVERS = {"content_written": {"sitemaps.note_page"}}
+KNOWN_RECEIVERS = {
+    "content_written": {"sitemaps.note_page", "newsroom.build.driver._compress_when_written"},
+    "feed_written": {"newsroom.build.driver._compress_when_written"},
+}
 #: Template filters, globals and tests besides Jinja's own, by module and name,
 #: each read for side effects (see above).
 KNOWN_TEMPLATE_HELPERS = {

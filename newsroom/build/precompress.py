@@ -78,10 +78,15 @@ without storing; an unreadable entry is a miss, never a failure.
 largest first, to forked worker processes (one per CPU the build may use),
 each of which reads its files, takes their copies from the cache or
 compresses and stores them, and writes the ``.gz`` and ``.br``: the same
-files whichever process does it. ``Precompression.start`` hands out the
-files Pelican wrote and returns, so that the build runs Pagefind meanwhile
-(``newsroom.build.driver``); ``finish`` hands out the files written since
-(Pagefind's, ``immutable.txt``) and waits. Workers die with the build (the
+files whichever process does it. ``Precompression.hand_out`` takes files
+as Pelican writes them (``newsroom.build.driver.CompressWhileWriting``; its
+workers run at a lower priority, ``nice``, so that they use only what
+Pelican's two processes leave of the CPU); ``start`` hands out the files
+Pelican wrote that are not out yet and returns, so that the build runs
+Pagefind meanwhile; ``finish`` hands out the files written since
+(Pagefind's, ``immutable.txt``) and waits. A file that changed or went
+away after it was handed out (size, modification time or inode) is
+compressed again, or its copies removed, by ``finish``. Workers die with the build (the
 driver gives every forked child a parent-death signal); a build that fails
 or is stopped by SIGTERM or SIGINT kills them (``stop``) before it removes
 its staging folder.
@@ -89,10 +94,12 @@ its staging folder.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import multiprocessing
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -367,40 +374,57 @@ def available() -> bool:
 
 
 def _text_files(root: str, min_size: int, prefix: str = ""):
-    """(site-relative path, path, size) of each file to compress, sorted; no symlinks."""
+    """(site-relative path, path, stat) of each file to compress, sorted; no symlinks."""
     with os.scandir(root) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _text_files(entry.path, min_size, f"{prefix}{entry.name}/")
         elif entry.is_file(follow_symlinks=False) and entry.name.endswith(TEXT_SUFFIXES):
-            size = entry.stat(follow_symlinks=False).st_size
-            if wants_precompression(entry.name, size, min_size):
-                yield f"{prefix}{entry.name}", entry.path, size
+            info = entry.stat(follow_symlinks=False)
+            if wants_precompression(entry.name, info.st_size, min_size):
+                yield f"{prefix}{entry.name}", entry.path, info
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _lower_priority(nice: int) -> None:
+    """In a worker: leave the CPU to the build's own processes while they need it."""
+    with contextlib.suppress(OSError):
+        os.nice(nice)
 
 
 class Precompression:
     """Writing the ``.gz`` and ``.br`` copies of a site's text files, in worker processes.
 
-    ``start()`` hands the text files ``site`` holds now to the workers and
+    ``hand_out(paths)`` hands these files to the workers at once (a build
+    still writing; ``nice`` lowers the workers' priority). ``start()``
+    hands the text files ``site`` holds now, not yet handed out, to the
+    workers and
     returns at once (without workers it compresses them first), so that the
     build can run Pagefind meanwhile; ``finish()`` hands out the text files
     written since (Pagefind's, ``immutable.txt``), waits for all and returns
     their site-relative paths, sorted: the same files as compressing the
-    finished site in one go. ``stop()`` kills the workers at once (a build
+    finished site in one go (a file handed out that changed since is
+    compressed again, one that is gone loses its copies). ``stop()`` kills the workers at once (a build
     that failed or was stopped; also done by ``finish()`` when it fails).
     Only new files are looked for: a file must not change once handed out.
     """
 
     def __init__(self, site: Path, min_size: int = MIN_SIZE, cache: Path | None = None,
-                 workers: int | None = None):
+                 workers: int | None = None, nice: int = 0):
         self.site = Path(site)
         self.min_size = min_size
         self.cache = None if cache is None else Path(cache)
         self.workers = default_workers() if workers is None else max(1, workers)
         self.folder = None if cache is None else os.path.join(cache, cache_folder())
         self.now = time.time()
+        self.nice = nice
         self.handed_out: set[str] = set()  # site-relative paths
+        # (size, modification time, inode) of each file when handed out
+        self._seen: dict[str, tuple[int, int, int]] = {}
         self._pool: ProcessPoolExecutor | None = None
         self._known: set = set()  # child processes that are not this pool's
         self._pending: set = set()
@@ -409,22 +433,77 @@ class Precompression:
         self._hand_out()
         return self
 
+    def hand_out(self, paths) -> None:
+        """Hand out these files of the site (absolute paths) now, if they are to be compressed.
+
+        For a build that is still writing: the files must be written in
+        full. One that changes or goes away afterwards is seen by
+        ``finish()``, which compresses it again or removes its copies.
+        """
+        files = []
+        root = str(self.site)
+        for path in paths:
+            path = os.fspath(path)
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            if relative in self.handed_out or relative.startswith("../"):
+                continue
+            try:
+                info = os.stat(path, follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and wants_precompression(path, info.st_size,
+                                                                    self.min_size):
+                files.append((relative, path, info))
+        self._submit(files)
+
     def _hand_out(self) -> None:
-        files = [(relative, path, size) for relative, path, size
+        files = [(relative, path, info) for relative, path, info
                  in _text_files(str(self.site), self.min_size) if relative not in self.handed_out]
-        self.handed_out.update(relative for relative, _, _ in files)
-        batches = _batches([(path, size) for _, path, size in files], self.workers)
-        if (self._pool is None and self.workers > 1 and len(batches) > 1
+        self._submit(files)
+
+    def _submit(self, files: list) -> None:
+        for relative, _, info in files:
+            self.handed_out.add(relative)
+            self._seen[relative] = _identity(info)
+        batches = _batches([(path, info.st_size) for _, path, info in files], self.workers)
+        if (self._pool is None and self.workers > 1 and batches
+                and (len(batches) > 1 or self.nice)
                 and "fork" in multiprocessing.get_all_start_methods()):
             self._known = set(multiprocessing.active_children())
-            self._pool = ProcessPoolExecutor(min(self.workers, len(batches)),
-                                             mp_context=multiprocessing.get_context("fork"))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_lower_priority if self.nice else None,
+                initargs=(self.nice,) if self.nice else ())
         for batch in batches:
             if self._pool is None:
                 _finish_batch(batch, self.folder, self.now)
             else:
                 self._pending.add(self._pool.submit(_finish_batch, batch, self.folder,
                                                     self.now))
+
+    def _compress_changed(self) -> None:
+        """Compress again the handed-out files that changed since; drop copies of gone ones."""
+        changed = []
+        for relative, seen in self._seen.items():
+            path = os.path.join(self.site, relative)
+            try:
+                info = os.stat(path, follow_symlinks=False)
+            except FileNotFoundError:
+                for suffix in SUFFIXES:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path + suffix)
+                self.handed_out.discard(relative)
+                continue
+            if _identity(info) != seen:
+                if wants_precompression(path, info.st_size, self.min_size):
+                    changed.append(path)
+                else:
+                    for suffix in SUFFIXES:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(path + suffix)
+                    self.handed_out.discard(relative)
+        if changed:
+            _finish_batch(changed, self.folder, self.now)
 
     def finish(self) -> list[str]:
         try:
@@ -433,6 +512,7 @@ class Precompression:
                 done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     future.result()  # a worker's error (a full disk) is raised here
+            self._compress_changed()
         except BaseException:
             # Stopped (SIGTERM, SIGINT) or a worker failed: the workers must
             # not finish their batches first.

@@ -36,6 +36,7 @@ A record that cannot be read or written just means a full build.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -114,12 +115,13 @@ def _feed_tree(digest, root: Path, label: str, hash_limit: int | None) -> None:
                 _feed(digest, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def _distributions() -> list[str]:
+@functools.cache  # read once per process: the build fingerprints and the read cache's key
+def _distributions() -> tuple[str, ...]:
     found = set()
     for distribution in importlib.metadata.distributions():
         name = distribution.metadata["Name"] or ""
         found.add(f"{name.lower()}=={distribution.version}")
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def input_fingerprint(settings: dict, settings_path: Path, output: Path, search: bool,

@@ -26,11 +26,16 @@ Contents (plugins: photos, publication, writer_profiles; the build driver)
   (``_newsroom_url_cache``) and given again until something it can depend
   on changes. Setting or deleting any attribute of the object (a new slug,
   status, date, ``override_url``) forgets it (``Content.__setattr__`` and
-  ``__delattr__``, which Pelican does not define); so does any change to the
+  ``__delattr__``, which Pelican does not define), except setting one that
+  no URL code reads (``NOT_URL_INPUTS``: the translations, the body and
+  summary Pelican sets after asking for the URL); so does any change to the
   metadata dict's entries, the author's or category's slug, or a different
   settings dict. Relies on the settings not being changed in place during a
   build (they are resolved at ``initialized``) and on no list or object that
-  a URL setting names being changed in place.
+  a URL setting names being changed in place. ``Content.get_relative_source_path``
+  (called for every URL, and by Pelican for every story) is wrapped too: its
+  answer depends only on the content folder (``settings["PATH"]``, when it is
+  absolute) and the path, and is kept by those two strings.
 
 Output
 
@@ -84,6 +89,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import operator
 import os
 import traceback
 
@@ -145,6 +151,15 @@ def rewrite_before_links(content, rewrite) -> None:
 
 _URL_CACHE = "_newsroom_url_cache"
 
+#: Attributes Pelican or a plugin sets on a story after its URL was asked
+#: that no URL code reads (``get_url_setting``, ``url_format``,
+#: ``_expand_settings``, ``get_relative_source_path``): setting one keeps the
+#: remembered URLs (any other attribute forgets them). Pelican's translations,
+#: body and summary; plugins/story_neighbours, related_stories and photos.
+NOT_URL_INPUTS = frozenset({"translations", "_summary", "_content",
+                            "_output_location_referenced", "newer_article",
+                            "older_article", "related_articles", "lead_photo"})
+
 
 def _url_inputs(content):
     # What an object's attributes do not show: the metadata dict's entries
@@ -156,9 +171,15 @@ def _url_inputs(content):
             getattr(category, "slug", None), content.settings)
 
 
-def _same_inputs(old, new) -> bool:
-    return (old[0] == new[0] and old[2] == new[2] and old[3] == new[3] and old[4] is new[4]
-            and all(a is b for a, b in zip(old[1], new[1])))
+def _same_inputs(old, content) -> bool:
+    """``_url_inputs(content)`` would equal ``old`` (the same keys and slugs, the
+    very same values and settings); asked on every use of a URL, so inline."""
+    state = content.__dict__
+    metadata = state.get("metadata") or {}
+    return (old[4] is content.settings and old[0] == tuple(metadata)
+            and all(map(operator.is_, old[1], metadata.values()))
+            and old[2] == getattr(state.get("author"), "slug", None)
+            and old[3] == getattr(state.get("category"), "slug", None))
 
 
 #: URLs kept from one build to the next (``keep_urls_across_builds``), by
@@ -173,7 +194,12 @@ def _url_format_inputs(content) -> tuple:
     state = content.__dict__
     metadata = state.get("metadata") or {}
     author, category = state.get("author"), state.get("category")
-    return (tuple(metadata.items()), content.get_relative_source_path(), state.get("slug"),
+    # get_relative_source_path() by what it reads: the source path and the
+    # content folder (and the working folder, for a relative one).
+    folder = content.settings.get("PATH")
+    where = (state.get("source_path"), folder,
+             None if isinstance(folder, str) and os.path.isabs(folder) else os.getcwd())
+    return (tuple(metadata.items()), where, state.get("slug"),
             state.get("lang"), state.get("date"), state.get("status"),
             getattr(author, "slug", None), getattr(category, "slug", None),
             state.get("override_url"), state.get("override_save_as"),
@@ -208,10 +234,11 @@ def remember_content_urls() -> None:
         cache = state.get(_URL_CACHE)
         if cache is None or cache.get("owner") != id(self):  # none yet, or a copy's
             cache = state[_URL_CACHE] = {"owner": id(self)}
+        else:
+            known = cache.get(key)
+            if known is not None and _same_inputs(known[0], self):
+                return known[1]
         inputs = _url_inputs(self)
-        known = cache.get(key)
-        if known is not None and _same_inputs(known[0], inputs):
-            return known[1]
         # (Without a date, url_format uses the time of the call.)
         if _across_builds and "date" in state and not hasattr(self, "override_" + key):
             where = (type(self).__name__, self.source_path, key)
@@ -237,20 +264,46 @@ def remember_content_urls() -> None:
         if cache is not None:
             self.__dict__[_URL_CACHE] = None
 
-    def __setattr__(self, name, value):
-        object.__setattr__(self, name, value)
-        forget_urls(self)
+    def __setattr__(self, name, value, _set=object.__setattr__, _kept=NOT_URL_INPUTS):
+        _set(self, name, value)
+        if name not in _kept:  # forget_urls, inline (every attribute Pelican sets)
+            state = self.__dict__
+            if state.get(_URL_CACHE) is not None:
+                state[_URL_CACHE] = None
 
     def __delattr__(self, name):
         object.__delattr__(self, name)
         forget_urls(self)
 
+    original_relative = Content.get_relative_source_path
+    answers: dict[tuple, str] = {}
+
+    def get_relative_source_path(self, source_path=None):
+        # Pelican's answer depends only on the content folder and the path
+        # (and, for a relative folder, on the working folder: not kept).
+        folder = self.settings.get("PATH")
+        path = source_path or self.source_path
+        if not (isinstance(folder, str) and isinstance(path, str) and os.path.isabs(folder)):
+            return original_relative(self, source_path)
+        key = (folder, path)
+        found = answers.get(key)
+        if found is None:
+            if len(answers) >= _RELATIVE_PATHS_MAX:
+                answers.clear()
+            found = answers[key] = original_relative(self, source_path)
+        return found
+
     get_url_setting.remembers_urls = True
     get_url_setting.__wrapped__ = original
+    get_relative_source_path.__wrapped__ = original_relative
     __setattr__.forgets_urls = __delattr__.forgets_urls = True
     Content.get_url_setting = get_url_setting
+    Content.get_relative_source_path = get_relative_source_path
     Content.__setattr__ = __setattr__
     Content.__delattr__ = __delattr__
+
+
+_RELATIVE_PATHS_MAX = 1 << 16
 
 
 class _ArticleList(list):

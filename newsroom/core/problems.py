@@ -11,6 +11,7 @@ rest are reworded so that each still names its file and says what to do
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -180,11 +181,24 @@ def shown_path(content_root: str | None, path, *, project_root=None) -> str:
         real = os.path.realpath(os.path.join(str(content_root or base), given))
         if os.path.commonpath([base, real]) != base:
             return given
-        relative = os.path.relpath(real, base)
-    else:
-        content_root = os.path.abspath(str(content_root))
-        path = os.path.abspath(os.path.join(content_root, str(path)))
-        relative = os.path.relpath(path, os.path.dirname(content_root))
+        return _posix(os.path.relpath(real, base))
+    content_root = str(content_root)
+    if not os.path.isabs(content_root):
+        content_root = os.path.abspath(content_root)  # from the working folder
+    return _shown_in_content(content_root, str(path))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _shown_in_content(content_root: str, path: str) -> str:
+    # Strings only, content_root absolute: the answer depends on nothing else
+    # (no file is looked at, the working folder is not used), so it is kept;
+    # a build asks for each story's several times.
+    content_root = os.path.abspath(content_root)
+    path = os.path.abspath(os.path.join(content_root, path))
+    return _posix(os.path.relpath(path, os.path.dirname(content_root)))
+
+
+def _posix(relative: str) -> str:
     return PurePosixPath(*PurePosixPath(relative.replace(os.sep, "/")).parts).as_posix()
 
 

@@ -77,6 +77,18 @@ URL_WRAPPER_OWN = frozenset({"name", "slug", "_name", "_slug", "_slug_from_name"
 
 # --- Digests of values ------------------------------------------------------------
 
+# Exactly these types (not subclasses such as Markup): "name:" + str(value).
+_SCALARS = {kind: f"{kind.__name__}:" for kind in (str, int, float, bool, type(None))}
+
+# What Pelican keeps on a topic, section or writer itself.
+_WRAPPER_STATE = URL_WRAPPER_OWN | NOT_OWN_DATA
+
+
+@functools.lru_cache(maxsize=None)
+def _qualname(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 def _content_class():
     from pelican.contents import Content
     return Content
@@ -110,44 +122,67 @@ class Digests:
             # What Pelican derives from the body when it is shown: links to
             # other files ({filename}, {static}, ...) use their URLs.
             parts = [f"content:{obj.source_path}", self.links_digest]
-            for name in sorted(vars(obj)):
+            state = vars(obj)
+            of_value, scalars = self.of_value, _SCALARS
+            for name in sorted(state):
                 if name not in NOT_OWN_DATA:
-                    parts += (name, self.of_value(vars(obj)[name]))
+                    value = state[name]
+                    prefix = scalars.get(type(value))  # (of_value's first case, inline)
+                    parts += (name, of_value(value) if prefix is None else prefix + str(value))
             found = self._objects[key] = _hash(parts)
             self._keep.append(obj)
         return found
 
     def of_value(self, value, deep: bool = False) -> str:
         """A template value; ``deep``: content objects in it count by their data too."""
-        if isinstance(value, (str, int, float, bool, type(None))):
-            return f"{type(value).__name__}:{value}"
-        if isinstance(value, (datetime, date)):
-            return f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', '')}"
+        prefix = _SCALARS.get(type(value))
+        if prefix is not None:  # the common case first (the same answer as below)
+            return prefix + str(value)
         if isinstance(value, self.content):
             return f"content:{value.source_path}:{self.of_object(value) if deep else ''}"
         key = (id(value), deep)
         found = self._values.get(key)
         if found is not None:
             return found
-        if key in self._busy:
-            return "cycle"
-        self._busy.add(key)
-        try:
-            found = self._values[key] = _hash(self._parts(value, deep))
-        finally:
-            self._busy.discard(key)
+        if isinstance(value, (str, int, float, bool, type(None))):
+            return f"{type(value).__name__}:{value}"
+        if isinstance(value, (datetime, date)):
+            found = (f"{type(value).__name__}:{value.isoformat()}:"
+                     f"{getattr(value, 'tzinfo', '')}")
+        elif isinstance(value, self.url_wrapper) and vars(value).keys() <= _WRAPPER_STATE:
+            # A topic, section or writer with nothing added: its name and slug
+            # (short: kept as they are, not hashed).
+            found = f"{_qualname(type(value))}\x1f{value.name}\x1e{value.slug}"
+        else:
+            if key in self._busy:
+                return "cycle"
+            self._busy.add(key)
+            try:
+                found = _short_or_hash(self._parts(value, deep))
+            finally:
+                self._busy.discard(key)
+        self._values[key] = found
         self._keep.append(value)
         return found
 
     def _parts(self, value, deep: bool) -> list[str]:
         kind = type(value)
-        parts = [f"{kind.__module__}.{kind.__qualname__}"]
+        parts = [_qualname(kind)]
+        of_value, scalars = self.of_value, _SCALARS
         if isinstance(value, dict):
             for key in sorted(value, key=repr):
                 if key not in NOT_OWN_DATA:
-                    parts += (repr(key), self.of_value(value[key], deep))
+                    item = value[key]
+                    prefix = scalars.get(type(item))  # (of_value's first case, inline)
+                    parts += (repr(key),
+                              of_value(item, deep) if prefix is None else prefix + str(item))
         elif isinstance(value, (list, tuple)):
-            parts += [self.of_value(item, deep) for item in value]
+            if deep:
+                parts += [of_value(item, deep) for item in value]
+            else:  # (lists of stories: of_value's answer for each, inline)
+                content = self.content
+                parts += [f"content:{item.source_path}:" if isinstance(item, content)
+                          else of_value(item) for item in value]
         elif isinstance(value, (set, frozenset)):
             parts += sorted(self.of_value(item, deep) for item in value)
         elif isinstance(value, type):
@@ -182,6 +217,18 @@ class Digests:
 def _hash(parts: list[str]) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()
+
+
+def _short_or_hash(parts: list[str]) -> str:
+    """A value's parts as they are when short (a list of two topics: hashing
+    costs more than comparing), else their hash; "(" tells the two apart."""
+    joined = "\x1f".join(parts)
+    if len(joined) <= _SHORT:
+        return f"({joined})"
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+_SHORT = 96
 
 
 def links_digest(context: dict) -> str:
@@ -241,7 +288,10 @@ class PageRecorder:
     def touch_deep(self, value) -> None:
         """Every content object in ``value`` (a filter's argument) counts in full."""
         record = self._current
-        if record is None or isinstance(value, (str, int, float, bool, type(None))):
+        # (Only a story or a container can hold one: _reachable finds none in
+        # anything else, a date or a string.)
+        if record is None or not isinstance(value, (self.content, list, tuple, set, frozenset,
+                                                    dict)):
             return
         record.objects.update(self._reachable(value))
 
@@ -279,12 +329,17 @@ class PageRecorder:
         record = self.records.get(name)
         if record is None or record.template != template_name:
             return None
+        get, of_value, scalars = localcontext.get, self.digests.of_value, _SCALARS
         for key, (deep, digest) in record.names.items():
-            if self._digest_name(localcontext.get(key, Undefined), deep) != digest:
+            value = get(key, Undefined)
+            prefix = scalars.get(type(value))  # (_digest_name's common case, inline)
+            if (prefix + str(value) if prefix is not None else "missing" if value is Undefined
+                    else of_value(value, deep)) != digest:
                 return None
+        objects, of_object = self._objects, self.digests.of_object
         for source, digest in record.objects.items():
-            obj = self._objects.get(source)
-            if obj is None or self.digests.of_object(obj) != digest:
+            obj = objects.get(source)
+            if obj is None or of_object(obj) != digest:
                 return None
         return record
 
@@ -370,7 +425,23 @@ class PageRecorder:
                 recorder._python_depth -= 1
 
         wrapper.__newsroom_recorded__ = True
+        if function is len:  # Jinja's ``count`` and ``length`` filters
+            @functools.wraps(function)
+            def length(*args, **kwargs):
+                # The size of a plain container is all len() reads of it: how
+                # the page got the container (a variable, a story's attribute)
+                # is recorded already, with its items; their data is not read.
+                if len(args) == 1 and not kwargs and type(args[0]) in _SIZED:
+                    return len(args[0])
+                return wrapper(*args, **kwargs)
+
+            length.__newsroom_recorded__ = True
+            return length
         return wrapper
+
+
+# Containers whose len() reads nothing of their items.
+_SIZED = frozenset({list, tuple, dict, set, frozenset, str})
 
 
 class RecordingTemplate:

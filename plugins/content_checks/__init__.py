@@ -14,6 +14,13 @@ is rendered: the build fails anyway, and rendering broken content only adds
 follow-up errors (a feed cannot hold a control character, two pages cannot
 share a file) that would hide the real ones.
 
+A file that passed the byte-level checks is not read again while its stamp
+(size, modification and change times, inode) is the same: the preview
+builds again on every save. A file with a problem is checked, and
+reported, on every build until it is fixed; so are the checks made once
+every story is read (their answers for each story's paths are kept by
+value: ``outputs``, ``newsroom.core.problems.shown_path``).
+
 Each problem is reported once through the problems API
 (``newsroom.core.problems.report_problem``) as
 ``content/articles/x.md:LINE: what is wrong; how to fix it``, naming the
@@ -42,8 +49,38 @@ from .source_file import NotUtf8, decode, forbidden_characters
 from .urls import check_unique_urls
 
 
+# Files that passed ``check_source``, by path: their stamp then (size,
+# modification and change times, inode). A file with the same stamp again
+# has the same bytes (a write changes its change time): it passes again
+# without being read. A file with a problem is never kept, so it is checked
+# (and reported) on every build until it is fixed.
+_passed: dict[str, tuple] = {}
+_PASSED_MAX = 1 << 16
+
+
+def _stamp(path: str):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+
+
 def check_source(path: str, content_root: str) -> None:
     """Byte-level checks, before Pelican reads the file; the rest is in ``reader``."""
+    stamp = _stamp(path)
+    if stamp is not None and _passed.get(path) == stamp:
+        return
+    if not _check_source(path, content_root) or stamp is None:
+        _passed.pop(path, None)
+    elif _stamp(path) == stamp:  # not changed while it was read
+        if len(_passed) >= _PASSED_MAX:
+            _passed.clear()
+        _passed[path] = stamp
+
+
+def _check_source(path: str, content_root: str) -> bool:
+    """``check_source`` itself: True if the file has none of its problems."""
 
     def names():  # made only for a report: most files have nothing to report
         return shown_path(content_root, path), (path, os.path.relpath(path, content_root))
@@ -55,14 +92,14 @@ def check_source(path: str, content_root: str) -> None:
         report(where, error.line,
                f"byte 0x{error.byte:02x} at column {error.column} is not UTF-8 text; "
                "save the file as UTF-8 (Unicode) in your editor", *paths)
-        return
+        return False
     except OSError as error:
         where, paths = names()
         report(where, None, f"cannot be read ({error.strerror}); check its permissions", *paths)
-        return
+        return False
     bad_characters = forbidden_characters(text)
     if not bad_characters and text.strip():
-        return
+        return True
     where, paths = names()
     for bad in bad_characters:
         report(where, bad.line,
@@ -73,6 +110,7 @@ def check_source(path: str, content_root: str) -> None:
         report(where, None,
                "the file is empty; write the metadata block (Title:, Date:, Category:) "
                "and the story, or delete the file", *paths)
+    return False
 
 
 def _check_sources(generator, paths_setting: str, excludes_setting: str) -> None:

@@ -21,6 +21,8 @@ written yet:
 
 from __future__ import annotations
 
+import functools
+import locale
 import os
 from pathlib import PurePosixPath
 from urllib.parse import unquote
@@ -66,6 +68,67 @@ def _format(pattern: str | None, **values) -> str | None:
         return None
 
 
+# --- answers kept for the process (pure functions of their keys) ---------------
+#
+# A build asks the same questions of every story, and a preview asks them
+# again on every save (newsroom/dev/incremental.py); each answer below
+# depends only on the strings and values in its key.
+
+_MISSING = object()
+_DATE_PATHS: dict[tuple, str | None] = {}
+_DATE_PATHS_MAX = 1 << 16
+
+
+def _date_key(date) -> tuple:
+    """Everything ``"{date:...}".format`` can show of ``date``: its class (Pelican's
+    SafeDatetime formats with Pelican's strftime), its fields (the wall time
+    and fold) and its time zone, that very object (zones equal by offset may
+    differ by name; the key keeps it alive, so its id stays its own)."""
+    zone = getattr(date, "tzinfo", None)
+    if zone is None:
+        return (type(date), date)
+    return (type(date), date.replace(tzinfo=None), date.fold, id(zone), zone)
+
+
+def _date_path(pattern: str | None, date, time_locale: str) -> str | None:
+    """``_format(pattern, date=date)``, kept by pattern, date and LC_TIME locale
+    (month and day names)."""
+    if not pattern:
+        return None
+    try:
+        key = (pattern, time_locale, *_date_key(date))
+        found = _DATE_PATHS.get(key, _MISSING)
+    except (TypeError, ValueError):  # an odd value: formatted each time
+        return _format(pattern, date=date)
+    if found is _MISSING:
+        if len(_DATE_PATHS) >= _DATE_PATHS_MAX:
+            _DATE_PATHS.clear()
+        found = _DATE_PATHS[key] = _format(pattern, date=date)
+    return found
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normal(path: str) -> str:
+    """``path`` as the build compares output files (PurePosixPath's form)."""
+    return str(PurePosixPath(path))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _path_problem(save_as: str, reserved: tuple) -> str | None:
+    """What is wrong with a story's file ``save_as`` on its own (``reserved``:
+    the items of ``_reserved_folders``), or None."""
+    path = PurePosixPath(save_as)
+    if not save_as or path.is_absolute() or ".." in path.parts or "\\" in save_as:
+        return "which is outside the site"
+    if any(part.startswith(".") for part in path.parts):
+        return ("a hidden file that web servers may read as their own settings "
+                "(like .htaccess)")
+    folder = next((f for f, _owner in reserved if _inside(path, f)), None)
+    if folder:
+        return f"inside {folder}/, where {dict(reserved)[folder]} are published"
+    return None
+
+
 def planned_outputs(generators, redirects: bool = True) -> dict[str, str]:
     """Files the build writes besides articles and pages: path -> who writes it.
 
@@ -77,7 +140,7 @@ def planned_outputs(generators, redirects: bool = True) -> dict[str, str]:
 
     def add(path, owner):
         if path:
-            planned.setdefault(str(PurePosixPath(path.lstrip("/"))), owner)
+            planned.setdefault(_normal(path.lstrip("/")), owner)
 
     for name in ("robots.txt", "sitemap.xml", "news-sitemap.xml"):
         add(name, "the sitemaps")
@@ -95,10 +158,12 @@ def planned_outputs(generators, redirects: bool = True) -> dict[str, str]:
                                 ("writer", [a for a, _ in generator.authors])):
                 for item in items:
                     add(item.save_as, f'the {what} page of "{item.name}"')
+            time_locale = locale.setlocale(locale.LC_TIME)
+            periods = [(settings.get(f"{period}_ARCHIVE_SAVE_AS"), f"the {period.lower()} archive")
+                       for period in ("YEAR", "MONTH", "DAY")]
             for article in generator.articles:
-                for period in ("YEAR", "MONTH", "DAY"):
-                    add(_format(settings.get(f"{period}_ARCHIVE_SAVE_AS"), date=article.date),
-                        f"the {period.lower()} archive")
+                for pattern, owner in periods:
+                    add(_date_path(pattern, article.date, time_locale), owner)
         elif isinstance(generator, StaticGenerator):
             for static in generator.staticfiles:
                 add(static.save_as, shown_path(settings["PATH"], static.source_path))
@@ -130,21 +195,27 @@ def redirect_outputs(generators) -> dict[str, tuple[str, object]]:
     return claims
 
 
-def _check_redirect_paths(generators, reserved: dict[str, str]) -> None:
+def _check_redirect_paths(generators, reserved: dict[str, str],
+                          planned: dict[str, str] | None = None) -> None:
     """A redirect page's file belongs to it alone: not to another redirect, not to
     a part of the build (list pages, static files, reserved folders). A story on
-    the same file is reported by ``check_output_paths``, at the story's URL line."""
+    the same file is reported by ``check_output_paths``, at the story's URL line.
+    ``planned``: ``planned_outputs(generators, redirects=False)``, if known."""
+    pages = _redirect_pages(generators)
+    if not pages:
+        return
     settings = generators[0].settings
     content_root = os.path.abspath(settings["PATH"])
-    planned = planned_outputs(generators, redirects=False)
+    if planned is None:
+        planned = planned_outputs(generators, redirects=False)
     stories: dict[str, object] = {}
     for generator in generators:
         names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
         for content in (c for name in names for c in getattr(generator, name, [])):
             if getattr(content, "save_as", None):
-                stories.setdefault(str(PurePosixPath(content.save_as)), content)
+                stories.setdefault(_normal(content.save_as), content)
     claimed: dict[str, object] = {}
-    for page in _redirect_pages(generators):
+    for page in pages:
         where = shown_path(content_root, page.source_path)
         path = PurePosixPath(page.save_as)
         label = f'Redirect_from "{page.old_path}" writes the file {path}'
@@ -202,33 +273,32 @@ def check_output_paths(generators) -> None:
     settings = generators[0].settings
     content_root = os.path.abspath(settings["PATH"])
     reserved = _reserved_folders(settings)
-    planned = planned_outputs(generators)
+    reserved_items = tuple(reserved.items())
+    not_redirects = planned_outputs(generators, redirects=False)
     redirect_files = redirect_outputs(generators)
+    planned = dict(not_redirects)  # planned_outputs(generators): redirects last
+    for path, (owner, _page) in redirect_files.items():
+        planned.setdefault(_normal(path.lstrip("/")), owner)
     _check_static_paths(generators, reserved)
-    _check_redirect_paths(generators, reserved)
+    _check_redirect_paths(generators, reserved, not_redirects)
     for generator in generators:
         names = next((n for cls, n in _CONTENT_LISTS.items() if isinstance(generator, cls)), ())
         for content in (c for name in names for c in getattr(generator, name, [])):
             save_as = getattr(content, "save_as", "") or ""
             if not content.slug and "save_as" not in content.metadata:
                 continue  # an empty URL is reported by check_unique_urls
+            problem = _path_problem(save_as, reserved_items)
+            if problem is None:
+                path = _normal(save_as)
+                if path in planned:
+                    problem = f"which {planned[path]} also writes"
+                else:
+                    continue
+            path = PurePosixPath(save_as)
             where = shown_path(content_root, content.source_path)
             field, line = _url_field(content, _parsed)
             if "save_as" in content.metadata:
                 field, line = f'Save_as "{save_as}"', _field_line(content, "save_as", line)
-            path = PurePosixPath(save_as)
-            problem = None
-            if not save_as or path.is_absolute() or ".." in path.parts or "\\" in save_as:
-                problem = "which is outside the site"
-            elif any(part.startswith(".") for part in path.parts):
-                problem = ("a hidden file that web servers may read as their own settings "
-                           "(like .htaccess)")
-            else:
-                folder = next((f for f in reserved if _inside(path, f)), None)
-                if folder:
-                    problem = f"inside {folder}/, where {reserved[folder]} are published"
-                elif str(path) in planned:
-                    problem = f"which {planned[str(path)]} also writes"
             if problem:
                 fix = ("change that line" if field.startswith("Save_as")
                        else 'give it a different "Slug:" line')

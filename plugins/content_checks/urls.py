@@ -42,25 +42,29 @@ def check_unique_urls(generators, sources: dict[str, SourceFile]) -> None:
             key=lambda c: c.source_path,
         )
         for content in contents:
-            where = shown_path(content_root, content.source_path)
-            field, line = _url_field(content, sources)
             slug_line = sources.get(content.source_path)
             slug_line = slug_line.fields.get("slug") if slug_line else None
             if slug_line and not SLUG.match(slug_line.value):
                 continue  # reported with its line already
             if not content.slug:
-                report(where, line, f"{field} gives an empty URL (it has no letters or "
+                field, line = _url_field(content, sources)
+                report(shown_path(content_root, content.source_path), line,
+                       f"{field} gives an empty URL (it has no letters or "
                        'digits); add a line such as "Slug: words-from-the-headline"',
                        content.source_path)
                 continue
             for registry, key, what in (
-                (by_url, content.save_as, f"the URL {content.url}"),
-                (by_slug, (content.slug, content.lang, content.in_default_lang),
-                 f'the slug "{content.slug}"'),
+                (by_url, content.save_as, "url"),
+                (by_slug, (content.slug, content.lang, content.in_default_lang), "slug"),
             ):
                 first = registry.setdefault(key, content)
                 if first is not content:
-                    report(where, line, f"{field} gives {what}, which "
+                    # (What is shown is made only for a report.)
+                    what = (f"the URL {content.url}" if what == "url"
+                            else f'the slug "{content.slug}"')
+                    field, line = _url_field(content, sources)
+                    report(shown_path(content_root, content.source_path), line,
+                           f"{field} gives {what}, which "
                            f"{shown_path(content_root, first.source_path)} already has; "
                            'give one of them a different "Slug:" line',
                            content.source_path, first.source_path)

@@ -72,6 +72,11 @@ _owners: dict = {}
 _sources: dict = {}
 _plans: dict = {}
 _used: dict = {"sources": set(), "plans": set()}
+# Per build: the file each photo target names, by content folder, story
+# folder and target, once it is known to stay inside content/ (None if not):
+# many stories show the same photo; its folders are looked at once per build.
+_resolved: dict = {}
+_UNKNOWN = object()
 
 
 def _prune_unused() -> None:
@@ -93,6 +98,7 @@ def setup(pelican) -> None:
     _jobs.clear()
     _owners.clear()
     _content_sources.clear()
+    _resolved.clear()
     _prune_unused()
 
 
@@ -200,6 +206,16 @@ def _character_problems(content, target: str, path: Path, layers, decorative: bo
 # --- one photo --------------------------------------------------------------------
 
 def _resolve(content, target: str) -> Path | None:
+    """The photo file ``target`` names, if it is a photo inside content/ (once per
+    build for each folder and target: many stories show the same photo)."""
+    key = (content.settings["PATH"], os.path.dirname(content.source_path), target)
+    found = _resolved.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = _resolved[key] = _resolve_afresh(content, target)
+    return found
+
+
+def _resolve_afresh(content, target: str) -> Path | None:
     match = re.match(r"^[{|](\w+)[}|](.*)$", target)
     value = match.group(2) if match else target
     path = unquote(urlparse(value).path)
@@ -285,9 +301,15 @@ def _photo(content, target: str, alt: str | None, caption: str | None, lead: boo
                 f'write {marker} as its alt text', path)
         return None
     photo, jobs = _plan(settings, path, facts, digest, text, decorative, lead)
-    for job in jobs:
-        _jobs.setdefault(job.name, job)
-        _owners.setdefault(job.name, set()).add(getattr(content, "source_path", None))
+    owner = getattr(content, "source_path", None)
+    for job in jobs:  # (every rendition of every photo shown: kept lean)
+        name = job.name
+        if name not in _jobs:
+            _jobs[name] = job
+        owners = _owners.get(name)
+        if owners is None:
+            owners = _owners[name] = set()
+        owners.add(owner)
     return photo
 
 

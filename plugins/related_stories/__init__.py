@@ -11,6 +11,11 @@ order (newest first, then slug), and an article reads only the lists of its
 own tag combinations, most shared tags first, until it has enough. Scoring
 every pair of stories (``related_by_tags``, kept as the plain statement of
 the rule and for unusual input) grows with the square of the story count.
+
+The answer is kept for the process while everything it reads is the same
+(``related_positions``: each article's position, date, slug and tags, and
+the limit, compared by value), so a preview build after a save that changed
+none of those does not rank the stories again.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections import Counter
 from itertools import combinations
 
 from pelican import signals
+from pelican.urlwrappers import URLWrapper
 
 
 def related_by_tags(article, articles_by_tag, limit):
@@ -136,11 +142,64 @@ def related_for_all(articles, limit, work=None):
     return results
 
 
+def _tag_key(tag):
+    # What the rule compares of a tag: a topic (Pelican's Tag) is equal to
+    # another of its class with the same slug (and hashed by it); a string
+    # by its value.
+    if isinstance(tag, URLWrapper):
+        return (type(tag), tag.slug)
+    if type(tag) is str:
+        return (str, tag)
+    raise TypeError("another kind of tag")
+
+
+def inputs_key(articles, limit):
+    """Everything ``related_for_all`` reads, by value: each article's position,
+    date (its timestamp), slug and tags; and the limit. None when that cannot
+    be said of these articles (the same article twice, tags of mixed kinds)."""
+    if len({id(article) for article in articles}) != len(articles):
+        return None
+    key = [(type(limit), limit)]
+    kinds = set()
+    try:
+        for article in articles:
+            tags = tuple(_tag_key(tag) for tag in getattr(article, "tags", None) or ())
+            kinds.update(kind for kind, _value in tags)
+            key.append((article.date.timestamp(), article.slug, tags))
+    except (TypeError, AttributeError, ValueError, OverflowError, OSError):
+        return None
+    if str in kinds and len(kinds) > 1:
+        return None  # a string equals a topic by its slug: not said by the key
+    return tuple(key)
+
+
+# The last answer (``related_positions``): (inputs_key, positions).
+_last: tuple | None = None
+
+
+def related_positions(articles, limit):
+    """``related_for_all(articles, limit)``, as positions in ``articles``.
+
+    Kept for the process while the inputs (``inputs_key``) are the same: the
+    preview builds again on every save, with new article objects whose
+    tags, dates and slugs are mostly what they were.
+    """
+    global _last
+    key = inputs_key(articles, limit)
+    if key is not None and _last is not None and _last[0] == key:
+        return _last[1]
+    position = {id(article): index for index, article in enumerate(articles)}
+    positions = [[position[id(other)] for other in related]
+                 for related in related_for_all(articles, limit)]
+    _last = (key, positions) if key is not None else None
+    return positions
+
+
 def add_related_articles(generator):
     limit = generator.settings["RELATED_STORIES_MAX"]
     articles = list(generator.articles)
-    for article, related in zip(articles, related_for_all(articles, limit)):
-        article.related_articles = related
+    for article, related in zip(articles, related_positions(articles, limit)):
+        article.related_articles = [articles[index] for index in related]
 
 
 def register():

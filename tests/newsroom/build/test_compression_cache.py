@@ -354,6 +354,53 @@ def slow_brotli(data: bytes) -> bytes:
     return pc.brotli_bytes(data)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_handed_out_while_written_end_as_one_pass_gives(tmp_path, workers):
+    """``hand_out`` during the writing; a file changed or removed afterwards is seen."""
+    site = make_site(tmp_path, count=14)
+    stories = sorted(site.glob("story-*/index.html"))
+    compressing = pc.Precompression(site, workers=workers, cache=tmp_path / "cache")
+    compressing.hand_out(stories[:5] + [site / "small.css", site / "photo.jpg",
+                                        tmp_path / "outside.html"])
+    compressing.hand_out(stories[3:9])  # some again: handed out once
+    assert compressing.handed_out == {path.relative_to(site).as_posix()
+                                      for path in stories[:9]}
+    # Changed after being handed out (not by Pelican, but the result must hold):
+    # one grows, one shrinks under the size limit, one goes away.
+    stories[0].write_text(stories[0].read_text() + "<p>Corrected.</p>" * 50)
+    stories[1].write_text("<p>short</p>")
+    removed = stories[2].relative_to(site).as_posix()
+    stories[2].unlink()
+    compressing.start()  # what Pelican wrote since, as the build does after it
+    done = compressing.finish()
+    expected = expected_copies(site)
+    assert compressed_copies(site) == expected
+    assert done == sorted(name[:-3] for name in expected if name.endswith(".gz"))
+    assert removed not in done and stories[1].relative_to(site).as_posix() not in done
+    assert not (site / f"{removed}.gz").exists() and not (site / f"{removed}.br").exists()
+
+
+def test_workers_started_while_the_build_writes_run_at_a_lower_priority(tmp_path, monkeypatch):
+    site = make_site(tmp_path, count=8)
+    seen = tmp_path / "nice"
+    seen.mkdir()
+    real = pc._COMPRESSORS[".gz"]
+
+    def noting(data):
+        (seen / str(os.getpid())).write_text(str(os.getpriority(os.PRIO_PROCESS, 0)))
+        return real(data)
+
+    monkeypatch.setitem(pc._COMPRESSORS, ".gz", noting)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    compressing = pc.Precompression(site, workers=2, nice=5)
+    compressing.hand_out(sorted(site.glob("story-*/index.html")))
+    compressing.finish()
+    found = {int(path.name): int(path.read_text()) for path in seen.iterdir()}
+    assert found and os.getpid() not in found
+    assert set(found.values()) == {min(mine + 5, 19)}
+    assert compressed_copies(site) == expected_copies(site)
+
+
 def test_stop_kills_the_workers_at_once(tmp_path, monkeypatch):
     site = make_site(tmp_path, count=30)
     cache = tmp_path / "cache"

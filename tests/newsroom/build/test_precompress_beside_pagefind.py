@@ -1,6 +1,7 @@
-"""Precompression runs while Pagefind indexes the site (newsroom/build/driver.py, ``build``).
+"""Precompression runs while Pelican writes and Pagefind indexes (newsroom/build/driver.py).
 
-The publishing build hands Pelican's files to the compression workers, runs
+The publishing build hands Pelican's files to the compression workers as
+Pelican writes them (``CompressWhileWriting``), the rest after it, runs
 Pagefind meanwhile, then compresses what Pagefind and ``immutable.txt``
 added: the site is byte for byte what compressing after Pagefind gives. A
 Pagefind that fails still fails the build with its message, and the
@@ -86,6 +87,51 @@ def test_the_site_is_what_compressing_after_pagefind_gives(tmp_path, photo_cache
     assert files == hash_tree(tmp_path / "serial")
     for name in first + last:
         assert f"{name}.gz" in files and f"{name}.br" in files, name
+
+
+def test_pages_are_handed_out_while_pelican_writes_them(tmp_path, photo_cache):
+    """CompressWhileWriting: the files come to the workers as Pelican writes them."""
+    log = tmp_path / "while.jsonl"
+    early = build(tmp_path, "early", photo_cache, f"""
+        LOG = {str(log)!r}
+        driver.CompressWhileWriting.BATCH = 4  # the real site has few pages
+        in_pelican = []
+        run_pelican, hand_out = driver.run_pelican, precompress.Precompression.hand_out
+        def noted_run_pelican(*args, **kwargs):
+            in_pelican.append(True)
+            try:
+                return run_pelican(*args, **kwargs)
+            finally:
+                in_pelican.clear()
+        def noted_hand_out(self, paths):
+            with open(LOG, "a") as out:
+                out.write(json.dumps([bool(in_pelican), self.nice,
+                                      [os.path.relpath(p, self.site) for p in paths]]) + "\\n")
+            return hand_out(self, paths)
+        driver.run_pelican = noted_run_pelican
+        precompress.Precompression.hand_out = noted_hand_out
+    """)
+    assert early.returncode == 0, early.stderr
+    serial = build(tmp_path, "serial", photo_cache, """
+        precompress.available = lambda: False  # build() starts nothing
+    """)
+    assert serial.returncode == 0, serial.stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(calls) >= 2 and all(during for during, _, _ in calls)
+    assert {nice for _, nice, _ in calls} == {driver_nice()}
+    handed = [name for _, _, names in calls for name in names]
+    assert any(name.endswith("/index.html") and name.count("/") == 3 for name in handed)
+    assert any(name.startswith("feeds/") for name in handed)
+    files = hash_tree(tmp_path / "early")
+    assert files == hash_tree(tmp_path / "serial")
+    for name in handed:  # each compressed, unless too small to be worth it
+        assert f"{name}.gz" in files or (tmp_path / "early" / name).stat().st_size <= 1024, name
+
+
+def driver_nice() -> int:
+    from newsroom.build.driver import CompressWhileWriting
+
+    return CompressWhileWriting.NICE
 
 
 FAKE_PAGEFIND = """

@@ -269,6 +269,94 @@ def test_pelican_content_urls_kept_across_builds(pelican_settings, monkeypatch):
               f"a changed story kept an old URL: {changed.url!r}, not {expected!r}")
 
 
+def test_pelican_url_code_reads_none_of_the_attributes_that_keep_urls(pelican_settings):
+    import datetime
+
+    from pelican.contents import Article, Content, Page, Static
+
+    from newsroom.compat import pelican as compat
+
+    item = "newsroom/compat/pelican.py remember_content_urls (NOT_URL_INPUTS)"
+    compat.remember_content_urls()
+    # Everything that makes a URL (Static's url and save_as only set their
+    # flag, then ask Content's): no name or string constant is one of them.
+    url_code = [Content.get_url_setting.__wrapped__, Content.url_format.fget,
+                Content._expand_settings, Article._expand_settings, Page._expand_settings,
+                Content.get_relative_source_path.__wrapped__]
+    for prop in (Static.url, Static.save_as):
+        _must(prop.fget.__code__.co_names == ("_output_location_referenced", "super", "url")
+              or prop.fget.__code__.co_names == ("_output_location_referenced", "super",
+                                                 "save_as"), item,
+              f"Static's URL properties now do more: {prop.fget.__code__.co_names}")
+    for function in url_code:
+        code = function.__code__
+        used = set(code.co_names) | {c for c in code.co_consts if isinstance(c, str)}
+        _must(not (compat.NOT_URL_INPUTS & used), item,
+              f"{function.__qualname__} reads {sorted(compat.NOT_URL_INPUTS & used)}")
+    article = Article("<p>body</p>", settings=pelican_settings,
+                      source_path=os.path.join(pelican_settings["PATH"], "a.md"),
+                      metadata={"title": "A", "slug": "a-story",
+                                "date": datetime.datetime(2024, 6, 15, 9, 30)},
+                      context={"localsiteurl": "", "generated_content": {},
+                               "static_content": {}, "static_links": set()})
+    url = article.url
+    for name in sorted(compat.NOT_URL_INPUTS):
+        setattr(article, name, getattr(article, name, None))
+        _must(article.url is url, item, f"setting {name} forgot the URL")
+    article.slug = "another"  # any other attribute: made again
+    _must(article.url == Content.get_url_setting.__wrapped__(article, "url") != url, item,
+          "a new slug kept the old URL")
+
+
+def test_pelican_relative_source_paths_are_kept_by_folder_and_path(pelican_settings, tmp_path,
+                                                                   monkeypatch):
+    import datetime
+
+    from pelican.contents import Article, Content
+
+    from newsroom.compat import pelican as compat
+
+    item = "newsroom/compat/pelican.py remember_content_urls (get_relative_source_path)"
+    compat.remember_content_urls()
+    wrapper = Content.get_relative_source_path
+    original = getattr(wrapper, "__wrapped__", None)
+    _must(original is not None and getattr(original, "__wrapped__", None) is None, item,
+          "not installed exactly once")
+    _must(_parameters(original) == ["self", "source_path"], item,
+          f"get_relative_source_path takes {_parameters(original)}")
+    # Its answer depends on the folder and the path only (the strings kept).
+    _must(set(original.__code__.co_names) <= {"source_path", "settings", "posixize_path", "os",
+                                              "path", "relpath", "abspath", "join"}, item,
+          f"it reads more: {sorted(original.__code__.co_names)}")
+
+    def article(folder, name="a.md"):
+        settings = dict(pelican_settings, PATH=folder)
+        return Article("<p>body</p>", settings=settings, source_path=os.path.join(folder, name),
+                       metadata={"title": "A", "date": datetime.datetime(2024, 6, 15)},
+                       context={"localsiteurl": "", "generated_content": {},
+                                "static_content": {}, "static_links": set()})
+
+    for folder, name, given in [(str(tmp_path / "content"), "a.md", None),
+                                (str(tmp_path / "content"), "sub/b.md", None),
+                                (str(tmp_path / "other"), "sub/b.md", None),
+                                (str(tmp_path / "content") + "/", "a.md", None),
+                                (str(tmp_path / "content"), "a.md", "../x/y.md"),
+                                (str(tmp_path / "content"), "a.md",
+                                 str(tmp_path / "content" / "z" / "w.md"))]:
+        story = article(folder, name)
+        for _twice in range(2):
+            _must(story.get_relative_source_path(given) == original(story, given), item,
+                  f"{folder} {name} {given}: {story.get_relative_source_path(given)!r}")
+    # A relative content folder: from the working folder of each call.
+    for where in ("one", "two"):
+        (tmp_path / where / "content").mkdir(parents=True)
+        monkeypatch.chdir(tmp_path / where)
+        story = article("content")
+        story.source_path = str(tmp_path / "one" / "content" / "a.md")
+        _must(story.get_relative_source_path() == original(story, None), item,
+              f"a relative folder from {where}: {story.get_relative_source_path()!r}")
+
+
 def test_pelican_group_pages_search_lists_by_identity(pelican_settings):
     import datetime
     from types import SimpleNamespace
@@ -881,3 +969,26 @@ def test_smartypants_helpers_change_only_text_with_their_triggers():
                       f"smartypants.{name} changes {text!r}, which has none of its triggers")
 
     check()
+
+
+# --- typogrify ---------------------------------------------------------------------
+
+def test_typogrify_is_the_checked_version():
+    import typogrify.filters
+
+    from newsroom.compat import typogrify as compat
+
+    item = "newsroom/compat/typogrify.py"
+    _must(compat.installed_version() == compat.CHECKED_VERSION, item,
+          f"typogrify {compat.installed_version()} is installed, the module was checked against "
+          f"{compat.CHECKED_VERSION}: its faster filters are not installed; compare the new "
+          "version's filters with the module (tests/newsroom/compat/test_typogrify.py), then "
+          "update CHECKED_VERSION")
+    _must(compat.install(), item, "install() did not find typogrify's patterns")
+    typogrify_ = inspect.unwrap(typogrify.filters.typogrify)  # the build's caches wrap it
+    _must(set(compat.FILTERS) <= set(typogrify.filters.applyfilters.__code__.co_names)
+          and "applyfilters" in typogrify_.__code__.co_names, item,
+          "typogrify()/applyfilters no longer look the filters up as module globals")
+    for name in compat.FILTERS:
+        _must(getattr(typogrify.filters, name) is getattr(compat, name), item,
+              f"typogrify.filters.{name} is not replaced")

@@ -96,3 +96,37 @@ def test_developer_paths_are_shown_relative_to_the_project_or_as_given(tmp_path)
     assert shown_path(None, project / "link" / "a.md", project_root=project) == "content/a.md"
     outside = tmp_path / "elsewhere" / "settings.py"
     assert shown_path(None, outside, project_root=project) == str(outside)
+
+
+def _shown_uncached(content_root, path):
+    """shown_path as written before its answers were kept (the reference)."""
+    import os
+    from pathlib import PurePosixPath
+
+    content_root = os.path.abspath(str(content_root))
+    path = os.path.abspath(os.path.join(content_root, str(path)))
+    relative = os.path.relpath(path, os.path.dirname(content_root))
+    return PurePosixPath(*PurePosixPath(relative.replace(os.sep, "/")).parts).as_posix()
+
+
+def test_kept_content_paths_follow_every_input(tmp_path, monkeypatch):
+    """shown_path keeps its answers by content folder and path: asked again, with
+    either changed, or with a relative content folder from another working
+    folder, it answers as computed afresh."""
+    from pathlib import Path
+
+    from newsroom.core.problems import shown_path
+
+    for root, path in [(CONTENT, "articles/x.md"), (CONTENT, "articles/x.md"),
+                       (CONTENT + "/", "articles/x.md"), (CONTENT + "/../other", "a.md"),
+                       ("/srv/elsewhere/content", "articles/x.md"),
+                       (CONTENT, f"{CONTENT}/articles/../pages/y.md"),
+                       (Path(CONTENT), Path("articles/x.md")), ("/", "x.md")]:
+        assert shown_path(root, path) == _shown_uncached(root, path), (root, path)
+    for folder in ("one", "two/deeper"):
+        (tmp_path / folder).mkdir(parents=True)
+        monkeypatch.chdir(tmp_path / folder)
+        # A relative content folder is taken from the working folder of the call.
+        assert shown_path("content", "../x.md") == _shown_uncached("content", "../x.md")
+        assert shown_path("content", "a.md") == "content/a.md"
+    assert shown_path("../content", "/etc/passwd") == _shown_uncached("../content", "/etc/passwd")

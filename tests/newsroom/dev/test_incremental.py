@@ -245,3 +245,70 @@ def test_search_is_indexed_again_in_the_background(tmp_path):
         assert sorted(p.name for p in output.iterdir() if p.name.startswith(".pagefind")) == []
     finally:
         worker.stop()
+
+
+def test_digests_tell_apart_what_a_page_can_show():
+    """The quick paths of Digests.of_value (plain scalars, dates, topics) give
+    each value its own digest, as the general path does."""
+    from datetime import datetime, timedelta, timezone
+
+    from markupsafe import Markup
+    from pelican.urlwrappers import Author, Tag
+
+    from newsroom.dev.incremental import Digests
+
+    digests = Digests()
+    values = ["1", 1, 1.0, True, None, "True", "None", Markup("1"), "", 0, False,
+              datetime(2024, 6, 1), datetime(2024, 6, 1, tzinfo=timezone.utc),
+              datetime(2024, 6, 1, 2, tzinfo=timezone(timedelta(hours=2))),
+              Tag("Kenya", {}), Tag("Haiti", {}), Author("Kenya", {}), [], (), {}]
+    found = [digests.of_value(value) for value in values]
+    assert len(set(found)) == len(values), found
+    for value, digest in zip(values, found):
+        assert Digests().of_value(value) == digest  # the same in the next build
+    tag = Tag("Kenya", {})
+    before = Digests().of_value(tag)
+    tag.slug = "kenya-2024"
+    assert Digests().of_value(tag) != before
+    renamed = Digests().of_value(tag)
+    tag.profile = "a writer's page"  # what a plugin adds counts too
+    assert Digests().of_value(tag) != renamed
+
+
+def test_a_count_of_stories_does_not_depend_on_their_data():
+    """``|count`` (len) reads only the size of a list: a page that shows how
+    many stories a section has is not rendered again when a story's text
+    changes, and is when the list changes."""
+    from jinja2 import DictLoader, Environment
+    from pelican.contents import Content
+
+    from newsroom.dev.incremental import PageRecorder, RecordingTemplate
+
+    class Story(Content):
+        def __init__(self, path, title):  # only what the recorder reads
+            object.__setattr__(self, "__dict__", {"source_path": path, "title": title})
+
+    environment = Environment(loader=DictLoader({
+        "count.html": "{{ stories|count }} stories, {{ stories|length }}",
+        "titles.html": "{% for s in stories %}{{ s.title }} {% endfor %}{{ stories|count }}",
+        "python.html": "{{ sized(stories) }}"}))  # Python code: may read anything
+    environment.globals["sized"] = lambda items: len(items)
+    recorder = PageRecorder()
+    recorder.install(environment)
+    a, b = Story("/c/a.md", "A"), Story("/c/b.md", "B")
+
+    def build(stories):
+        recorder.start_build()
+        for story in stories:
+            recorder.note_object(story)
+        rendered = recorder.rendered
+        outputs = [RecordingTemplate(environment.get_template(name), recorder).render(
+            {"stories": stories, "output_file": name})
+            for name in ("count.html", "titles.html", "python.html")]
+        return outputs, recorder.rendered - rendered
+
+    assert build([a, b]) == (["2 stories, 2", "A B 2", "2"], 3)
+    assert build([a, b])[1] == 0
+    b = Story("/c/b.md", "B, retitled")  # the count page shows no title
+    assert build([a, b]) == (["2 stories, 2", "A B, retitled 2", "2"], 2)
+    assert build([a, b, Story("/c/c.md", "C")]) == (["3 stories, 3", "A B, retitled C 3", "3"], 3)

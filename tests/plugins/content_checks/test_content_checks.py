@@ -197,3 +197,93 @@ def test_a_second_build_in_the_same_process_starts_afresh(in_process, tmp_path):
     second = in_process(["content_checks"], content)
     assert second.problems == []
     assert second.exists("2024/06/good/")
+
+
+def test_kept_answers_report_a_problem_on_every_build_until_it_is_fixed(in_process, tmp_path):
+    """The byte checks keep a file's pass (by its stamp) and the output checks keep
+    answers by value across builds in one process (the preview): a problem is
+    still reported on every build until it is fixed, and a file changed in
+    place, even to the same size and modification time, is checked again."""
+    import os
+
+    content = tmp_path / "content"
+    write_files(content / "articles", {"a.md": article(title="Story A"),
+                                       "b.md": article(title="Story B")})
+    a, b = content / "articles" / "a.md", content / "articles" / "b.md"
+
+    def problems():  # each problem's first 60 characters
+        return [line[:60] for line in in_process(["content_checks"], content).problems]
+
+    assert problems() == []
+    assert problems() == []  # nothing changed: the kept passes
+    stat = a.stat()
+    a.write_text(article(title="Story A", body="Body\x0btext."), encoding="utf-8")
+    os.utime(a, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and mtime
+    assert a.stat().st_size == stat.st_size and a.stat().st_mtime_ns == stat.st_mtime_ns
+    for _build in range(2):  # reported again and again, never kept
+        assert problems() == ["content/articles/a.md:5: invisible control character U+000B "]
+    a.write_text(article(title="Story A"), encoding="utf-8")
+    assert problems() == []
+    b.write_text(article(title="Story A"), encoding="utf-8")  # the same URL as a.md
+    for _build in range(2):
+        assert problems() == ["content/articles/b.md:1: the Title gives the URL 2024/06/sto"]
+    b.write_text(article(title="Story B"), encoding="utf-8")
+    assert problems() == []
+    b.write_text("", encoding="utf-8")
+    for _build in range(2):
+        assert problems() == ["content/articles/b.md: the file is empty; write the metadata"]
+
+
+def test_a_file_that_passed_is_not_read_again_until_it_changes(tmp_path, monkeypatch):
+    import plugins.content_checks as checks
+
+    reads = []
+    original = checks.decode
+    monkeypatch.setattr(checks, "decode", lambda data: reads.append(data) or original(data))
+    path = tmp_path / "content" / "articles" / "a.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(article(), encoding="utf-8")
+    for _build in range(3):
+        checks.check_source(str(path), str(tmp_path / "content"))
+    assert len(reads) == 1
+    path.write_text(article(title="Another"), encoding="utf-8")
+    checks.check_source(str(path), str(tmp_path / "content"))
+    assert len(reads) == 2
+
+
+def test_output_paths_kept_by_value_are_the_paths_made_afresh():
+    import locale
+    from datetime import date, datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from pelican.utils import SafeDatetime
+
+    from plugins.content_checks import outputs
+
+    moment = datetime(2024, 6, 30, 23, 30, tzinfo=timezone.utc)
+    dates = [datetime(2024, 6, 1, 9), SafeDatetime(2024, 6, 1, 9), date(2024, 6, 1), moment,
+             moment.astimezone(timezone(timedelta(hours=2))),  # the same instant, July
+             moment.astimezone(timezone(timedelta(hours=2), "Elsewhere")),
+             SafeDatetime(2024, 6, 30, 23, 30, tzinfo=ZoneInfo("Africa/Nairobi")),
+             SafeDatetime(2024, 10, 27, 1, 30, tzinfo=ZoneInfo("Europe/London"), fold=1)]
+    patterns = ["{date:%Y}/index.html", "{date:%Y}/{date:%m}/{date:%-d}/index.html",
+                "{date:%Y-%m-%d %H %Z %z}/index.html", "{date.year}/{date:%b}/", "{nothing}/x", None]
+    here = locale.setlocale(locale.LC_TIME)
+    for _twice in range(2):
+        for pattern in patterns:
+            for value in dates:
+                assert outputs._date_path(pattern, value, here) == \
+                    outputs._format(pattern, date=value), (pattern, value)
+    assert outputs._date_path(patterns[1], moment, here) != \
+        outputs._date_path(patterns[1], dates[4], here)  # equal instants, other months
+    reserved = tuple(outputs._reserved_folders({"PHOTO_OUTPUT_DIR": "images/renditions",
+                                                "FEED_ALL_ATOM": "feeds/all.atom.xml"}).items())
+    for save_as, problem in [("2024/06/a/index.html", None), ("", "which is outside the site"),
+                             ("/etc/x.html", "which is outside"), ("a/../../x", "which is outside"),
+                             ("a\\b.html", "which is outside"), ("a/.htaccess", "a hidden file"),
+                             ("feeds/x.xml", "inside feeds/, where the feeds are published"),
+                             ("theme/js/x.js", "inside theme/, where the theme's own files")]:
+        for _twice in range(2):
+            found = outputs._path_problem(save_as, reserved)
+            assert (found or "").startswith(problem or ""), (save_as, found)
+            assert (found is None) == (problem is None), (save_as, found)

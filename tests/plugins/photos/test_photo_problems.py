@@ -179,3 +179,31 @@ def test_nothing_else_is_reported(builds, config):
     unexpected = [e for e in errors if not any(re.search(p, e) for p in expected)]
     assert not unexpected, "\n".join(errors)
     assert not [e for e in errors if "overridden" in e or "Padded" in e]
+
+
+def test_a_photo_path_is_looked_at_again_in_each_build(tmp_path):
+    """Whether a photo's path stays inside content/ is kept for one build only:
+    a folder replaced by a symbolic link before the next build is refused."""
+    import os
+    import shutil
+    from types import SimpleNamespace
+
+    import plugins.photos as photos
+
+    content = tmp_path / "content"
+    (content / "images").mkdir(parents=True)
+    (content / "images" / "a.jpg").write_bytes(b"not read here")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "images").mkdir(parents=True)
+    (elsewhere / "images" / "a.jpg").write_bytes(b"a file outside content/")
+    settings = {"PATH": str(content)}
+    story = SimpleNamespace(settings=settings, source_path=str(content / "articles" / "x.md"))
+    pelican = SimpleNamespace(settings={})
+    photos.setup(pelican)
+    for _story in range(2):
+        assert photos._resolve(story, "{static}/images/a.jpg") == content / "images" / "a.jpg"
+    shutil.rmtree(content / "images")
+    os.symlink(elsewhere / "images", content / "images")
+    photos.setup(pelican)  # the next build
+    assert photos._resolve(story, "{static}/images/a.jpg") is None
+    photos.setup(pelican)

@@ -97,3 +97,81 @@ def test_work_grows_linearly_with_the_story_count():
     # And a bounded amount per story: at most 15 index entries for 4 tags,
     # and a small number of list reads that does not depend on the count.
     assert counts[4000] / 4000 < 200, counts
+
+
+# --- the answer kept from one build to the next (related_positions) ---------------
+
+def rebuilt(articles):
+    """The next build's objects for the same stories (new objects, same values)."""
+    return [SimpleNamespace(slug=a.slug, date=a.date,
+                            tags=None if a.tags is None else list(a.tags))
+            for a in articles]
+
+
+def changes(articles, rng):
+    """Each input related_for_all reads, changed in one story (or the list itself)."""
+    n = rng.randrange(len(articles))
+    copy = rebuilt(articles)
+    kind = rng.choice(["tag", "date", "slug", "order", "add", "drop", "none"])
+    if kind == "tag":
+        copy[n].tags = (copy[n].tags or []) + [f"new-{rng.randrange(3)}"]
+    elif kind == "date":
+        copy[n].date = copy[n].date + timedelta(hours=rng.choice([-30, 1, 400]))
+    elif kind == "slug":
+        copy[n].slug = copy[n].slug + "-x"
+    elif kind == "order":
+        copy.insert(0, copy.pop(n))
+    elif kind == "add":
+        copy.append(story(f"added-{n}", n, ["topic-1", "topic-2"]))
+    elif kind == "drop" and len(copy) > 1:
+        copy.pop(n)
+    return copy
+
+
+def test_kept_related_stories_follow_every_input():
+    from plugins import related_stories
+
+    rng = random.Random(11)
+    articles = corpus(60)
+    limit = 4
+    for _build in range(120):
+        if rng.random() < 0.1:
+            limit = rng.choice([0, 1, 4, 6])
+        articles = changes(articles, rng) if rng.random() < 0.8 else rebuilt(articles)
+        positions = related_stories.related_positions(articles, limit)
+        expected = related_for_all(articles, limit)
+        assert same([[articles[i] for i in row] for row in positions], expected)
+
+
+def test_an_unchanged_site_reuses_the_answer_and_a_new_one_does_not():
+    from plugins import related_stories
+
+    articles = corpus(40)
+    first = related_stories.related_positions(articles, 4)
+    assert related_stories.related_positions(rebuilt(articles), 4) is first
+    assert related_stories.related_positions(articles, 3) is not first
+    twice = articles + articles[:1]  # the same article listed twice: never kept
+    assert related_stories.inputs_key(twice, 4) is None
+
+
+def test_topics_count_by_slug_and_mixed_kinds_are_not_kept():
+    from pelican.urlwrappers import Tag
+
+    from plugins import related_stories
+
+    settings = {}
+    one = [SimpleNamespace(slug="a", date=datetime(2024, 1, 1), tags=[Tag("Kenya", settings)]),
+           SimpleNamespace(slug="b", date=datetime(2024, 1, 2), tags=[Tag("kenya", settings)])]
+    two = [SimpleNamespace(slug="a", date=datetime(2024, 1, 1), tags=[Tag("KENYA", settings)]),
+           SimpleNamespace(slug="b", date=datetime(2024, 1, 2), tags=[Tag("kenya", settings)])]
+    renamed = [SimpleNamespace(slug="a", date=datetime(2024, 1, 1), tags=[Tag("Haiti", settings)]),
+               SimpleNamespace(slug="b", date=datetime(2024, 1, 2), tags=[Tag("kenya", settings)])]
+    assert related_stories.inputs_key(one, 4) == related_stories.inputs_key(two, 4)
+    assert related_stories.inputs_key(one, 4) != related_stories.inputs_key(renamed, 4)
+    for articles in (one, two, renamed):
+        assert same([[articles[i] for i in row]
+                     for row in related_stories.related_positions(articles, 4)],
+                    related_for_all(articles, 4))
+    mixed = [SimpleNamespace(slug="a", date=datetime(2024, 1, 1), tags=[Tag("Kenya", settings)]),
+             SimpleNamespace(slug="b", date=datetime(2024, 1, 2), tags=["kenya"])]
+    assert related_stories.inputs_key(mixed, 4) is None
