@@ -35,7 +35,11 @@ Contents (plugins: photos, publication, writer_profiles; the build driver)
   a URL setting names being changed in place. ``Content.get_relative_source_path``
   (called for every URL, and by Pelican for every story) is wrapped too: its
   answer depends only on the content folder (``settings["PATH"]``, when it is
-  absolute) and the path, and is kept by those two strings.
+  absolute) and the path, and is kept by those two strings. A URL setting
+  the story cannot fill in (Pelican's ``_expand_settings``: ``str.format``
+  raising ``KeyError``, ``IndexError``, ``ValueError`` or ``AttributeError``)
+  is reported as a problem naming the story and the setting, once, and
+  answered with a stand-in URL of the story's own, instead of a traceback.
 
 Output
 
@@ -206,6 +210,55 @@ def _url_format_inputs(content) -> tuple:
             content.in_default_lang, id(content.settings))
 
 
+#: What a URL setting that cannot be filled in raises (``str.format``: a
+#: field the story lacks, ``{0}``, a stray brace, ``{date.nope}``).
+_UNFILLABLE = (KeyError, IndexError, ValueError, AttributeError)
+
+
+def _filled_or_reported(original):
+    """Pelican's ``get_url_setting``, reporting a URL setting the story cannot fill in.
+
+    Pelican fills ``ARTICLE_URL`` and the like from the story's fields with
+    ``str.format`` and lets the error through: a traceback for a settings
+    mistake, or for a story without the field a pattern names. Instead the
+    problem is reported once per story and setting (the build fails, naming
+    the story and the setting), and a stand-in URL of the story's own lets
+    the build go on to report everything else.
+    """
+
+    def fill(content, key):
+        try:
+            return original(content, key)
+        except _UNFILLABLE as error:
+            return _unfilled_url(content, key, error)
+
+    return fill
+
+
+def _unfilled_url(content, key: str, error: Exception) -> str:
+    import hashlib
+
+    from newsroom.core.problems import report_problem, shown_path
+
+    name = key if content.in_default_lang else f"lang_{key}"
+    setting = f"{type(content).__name__}_{name}".upper()
+    pattern = content.settings.get(setting)
+    source = str(getattr(content, "source_path", "") or "")
+    reason = f"{{{error.args[0]}}} is not a field of it" if isinstance(error, KeyError) \
+        else str(error)
+    report_problem(
+        shown_path(content.settings.get("PATH") or ".", source) if source else setting,
+        None,
+        f"the {setting} setting ({pattern!r}) cannot be filled in for this story: {reason}; "
+        "a URL setting may name {slug}, {date}, {lang}, {author}, {category} and the "
+        "story's own fields, each in braces (fix the setting, or give the story the field)",
+        covers=(source,) if source else (),
+        once=("url setting", setting, source))
+    stand_in = "unfilled-url/" + hashlib.sha256(source.encode("utf-8", "surrogateescape")
+                                                ).hexdigest()[:16] + "/"
+    return stand_in + "index.html" if key.endswith("save_as") else stand_in
+
+
 def keep_urls_across_builds() -> None:
     """Also keep URLs from one build to the next, for an unchanged story (this process).
 
@@ -228,6 +281,7 @@ def remember_content_urls() -> None:
     original = Content.get_url_setting
     if getattr(original, "remembers_urls", False):
         return
+    fill = _filled_or_reported(original)
 
     def get_url_setting(self, key):
         state = self.__dict__
@@ -250,12 +304,12 @@ def remember_content_urls() -> None:
                     return kept[1]
             except Exception:  # noqa: BLE001 - anything odd: compute it as Pelican does
                 everything = None
-            value = original(self, key)
+            value = fill(self, key)
             if everything is not None:
                 _ACROSS_BUILDS[where] = (everything, value)
             cache[key] = (inputs, value)
             return value
-        value = original(self, key)
+        value = fill(self, key)
         cache[key] = (inputs, value)
         return value
 

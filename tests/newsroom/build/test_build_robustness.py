@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.building import ROOT, copy_content, run_build
+from helpers.building import ROOT, copy_content, error_lines, run_build
 from helpers.processes import alive, children
 from newsroom.publish.releases import copy_site
 
@@ -397,6 +397,28 @@ def test_settings_file_that_does_not_load(previous_site, tmp_path, broken_line, 
     before = tree_state(previous_site)
     result = run_build(previous_site, settings=settings, search=False)
     assert_clear_failure(result, str(settings), "line 2", shown)
+    assert tree_state(previous_site) == before
+    assert leftovers(previous_site) == []
+
+
+@pytest.mark.parametrize("setting, pattern, shown", [
+    ("ARTICLE_URL", "{nope}/", "{nope} is not a field of it"),
+    ("ARTICLE_SAVE_AS", "{date.nope}/index.html", "no attribute 'nope'"),
+    ("ARTICLE_URL", "{slug/", "'{slug/'"),
+    ("PAGE_URL", "{0}/", "PAGE_URL"),
+])
+def test_a_url_setting_a_story_cannot_fill_in(previous_site, reference, setting, pattern,
+                                                shown):
+    """A settings mistake Pelican turns into a traceback: one line per story, naming both."""
+    before = tree_state(previous_site)
+    result = run_build(previous_site, overrides={setting: pattern,
+                                                 "PHOTO_CACHE_PATH": str(reference[0])},
+                       search=False)
+    assert_clear_failure(result, f"the {setting} setting ({pattern!r})", shown)
+    lines = error_lines(result)
+    assert lines and all(line.startswith("content/") and setting in line for line in lines), \
+        lines
+    assert len(lines) == len(set(lines))  # once per story, however often the URL is asked for
     assert tree_state(previous_site) == before
     assert leftovers(previous_site) == []
 
