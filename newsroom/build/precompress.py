@@ -489,19 +489,16 @@ class Precompression:
             try:
                 info = os.stat(path, follow_symlinks=False)
             except FileNotFoundError:
+                info = None
+            if info is not None and _identity(info) == seen:
+                continue
+            if info is not None and wants_precompression(path, info.st_size, self.min_size):
+                changed.append(path)
+            else:  # gone, or no longer worth compressing: no copies either
                 for suffix in SUFFIXES:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path + suffix)
                 self.handed_out.discard(relative)
-                continue
-            if _identity(info) != seen:
-                if wants_precompression(path, info.st_size, self.min_size):
-                    changed.append(path)
-                else:
-                    for suffix in SUFFIXES:
-                        with contextlib.suppress(FileNotFoundError):
-                            os.unlink(path + suffix)
-                    self.handed_out.discard(relative)
         if changed:
             _finish_batch(changed, self.folder, self.now)
 

@@ -163,17 +163,26 @@ def widont(text):
     ends = [m.start() for m in _WIDONT_ENDS.finditer(text)]
     ends.append(len(text))
     reversed_text = text[::-1]
+    starts = (start for end in ends for start in _widont_starts(text, reversed_text, end))
+    return _replace_at(text, starts, _WIDONT.match,
+                       lambda found: (found.group(1), "&nbsp;", found.group(2)))
+
+
+def _replace_at(text: str, starts, match, pieces) -> str:
+    """``re.sub`` of ``match``'s pattern, tried only at ``starts`` (increasing).
+
+    Left to right as ``re.sub`` goes: a start inside the last match is
+    skipped; each match is replaced by the strings ``pieces(match)`` gives.
+    """
     parts = []
     done = 0
-    match = _WIDONT.match
-    for end in ends:
-        for start in _widont_starts(text, reversed_text, end):
-            if start < done:
-                continue
-            found = match(text, start)
-            if found is not None:
-                parts += (text[done:start], found.group(1), "&nbsp;", found.group(2))
-                done = found.end()
+    for start in starts:
+        if start < done:
+            continue
+        found = match(text, start)
+        if found is not None:
+            parts += (text[done:start], *pieces(found))
+            done = found.end()
     if not parts:
         return text
     parts.append(text[done:])
@@ -220,28 +229,15 @@ def initial_quotes(text):
         return _original("initial_quotes")(text)
     if '"' not in text and "'" not in text and "&" not in text:
         return text
-    parts = []
-    done = 0
-    match = _QUOTE_FINDER.match
     starts = [m.start() for m in _QUOTE_STARTS.finditer(text)]
     if not starts or starts[0]:
         starts.insert(0, 0)
-    for start in starts:
-        if start < done:
-            continue
-        found = match(text, start)
-        if found is not None:
-            if found.group(7):
-                classname, quote = "dquo", found.group(7)
-            else:
-                classname, quote = "quo", found.group(8)
-            parts += (text[done:start], found.group(1), '<span class="', classname, '">',
-                      quote, "</span>")
-            done = found.end()
-    if not parts:
-        return text
-    parts.append(text[done:])
-    return "".join(parts)
+    return _replace_at(text, starts, _QUOTE_FINDER.match, _quote_pieces)
+
+
+def _quote_pieces(found) -> tuple:
+    classname, quote = ("dquo", found.group(7)) if found.group(7) else ("quo", found.group(8))
+    return found.group(1), '<span class="', classname, '">', quote, "</span>"
 
 
 # --- amp ----------------------------------------------------------------------------

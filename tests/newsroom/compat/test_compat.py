@@ -142,10 +142,24 @@ def test_pelican_rewrite_before_links(pelican_settings):
     _must("https://example.org" in seen, item, "the page's site URL is not passed on")
 
 
+def _one_article(settings: dict, slug: str = "a-story", year: int = 2024):
+    """A dated story (a.md in the content folder) with these settings, outside any build."""
+    import datetime
+
+    from pelican.contents import Article
+
+    return Article("<p>body</p>", settings=settings,
+                   source_path=os.path.join(settings["PATH"], "a.md"),
+                   metadata={"title": "A", "slug": slug,
+                             "date": datetime.datetime(year, 6, 15, 9, 30)},
+                   context={"localsiteurl": "", "generated_content": {},
+                            "static_content": {}, "static_links": set()})
+
+
 def test_pelican_content_urls_are_remembered(pelican_settings):
     import datetime
 
-    from pelican.contents import Article, Content
+    from pelican.contents import Content
 
     from newsroom.compat.pelican import remember_content_urls
 
@@ -170,12 +184,7 @@ def test_pelican_content_urls_are_remembered(pelican_settings):
     settings = dict(pelican_settings, ARTICLE_URL="{date:%Y}/{date:%m}/{slug}/",
                     ARTICLE_SAVE_AS="{date:%Y}/{date:%m}/{slug}/index.html",
                     DRAFT_URL="drafts/{slug}/", DRAFT_SAVE_AS="drafts/{slug}/index.html")
-    article = Article("<p>body</p>", settings=settings,
-                      source_path=os.path.join(settings["PATH"], "a.md"),
-                      metadata={"title": "A", "slug": "a-story",
-                                "date": datetime.datetime(2024, 6, 15, 9, 30)},
-                      context={"localsiteurl": "", "generated_content": {},
-                               "static_content": {}, "static_links": set()})
+    article = _one_article(settings)
 
     def check(what):
         for key in ("url", "save_as"):
@@ -218,8 +227,6 @@ def test_pelican_content_urls_are_remembered(pelican_settings):
 
 
 def test_pelican_content_urls_kept_across_builds(pelican_settings, monkeypatch):
-    import datetime
-
     from pelican.contents import Article, Content
 
     from newsroom.compat import pelican as compat
@@ -247,12 +254,7 @@ def test_pelican_content_urls_kept_across_builds(pelican_settings, monkeypatch):
                     ARTICLE_SAVE_AS="{date:%Y}/{slug}/index.html")
 
     def build(slug="a-story", year=2024):
-        return Article("<p>body</p>", settings=settings,
-                       source_path=os.path.join(settings["PATH"], "a.md"),
-                       metadata={"title": "A", "slug": slug,
-                                 "date": datetime.datetime(year, 6, 15, 9, 30)},
-                       context={"localsiteurl": "", "generated_content": {},
-                                "static_content": {}, "static_links": set()})
+        return _one_article(settings, slug, year)
 
     first = build()
     _must(first.url == "2024/a-story/", item, first.url)
@@ -270,8 +272,6 @@ def test_pelican_content_urls_kept_across_builds(pelican_settings, monkeypatch):
 
 
 def test_pelican_url_code_reads_none_of_the_attributes_that_keep_urls(pelican_settings):
-    import datetime
-
     from pelican.contents import Article, Content, Page, Static
 
     from newsroom.compat import pelican as compat
@@ -293,12 +293,7 @@ def test_pelican_url_code_reads_none_of_the_attributes_that_keep_urls(pelican_se
         used = set(code.co_names) | {c for c in code.co_consts if isinstance(c, str)}
         _must(not (compat.NOT_URL_INPUTS & used), item,
               f"{function.__qualname__} reads {sorted(compat.NOT_URL_INPUTS & used)}")
-    article = Article("<p>body</p>", settings=pelican_settings,
-                      source_path=os.path.join(pelican_settings["PATH"], "a.md"),
-                      metadata={"title": "A", "slug": "a-story",
-                                "date": datetime.datetime(2024, 6, 15, 9, 30)},
-                      context={"localsiteurl": "", "generated_content": {},
-                               "static_content": {}, "static_links": set()})
+    article = _one_article(pelican_settings)
     url = article.url
     for name in sorted(compat.NOT_URL_INPUTS):
         setattr(article, name, getattr(article, name, None))
