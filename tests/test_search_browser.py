@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from helpers.browser import search
@@ -112,11 +114,31 @@ def test_search_ui_follows_the_colour_scheme(tab, served_site, scheme):
     assert errors == [], errors
 
 
+# Stories with a word no other page has, spread over the search index's
+# parts (newsroom/build/search_parts.py: 4 by default).
+PART_WORDS = ["quillomax", "brandivore", "tesselunk", "vorpalite", "glimmerant", "sproketine",
+              "murvanish", "zelquorin"]
+
+
+def harbour_story(number: int, word: str) -> str:
+    return (f"Title: Harbour report number {number}\nDate: 2024-05-{number + 1:02d} 09:00\n"
+            f"Category: News\nTags: Harbour\nAuthors: Staff Reporter\n"
+            f"Summary: The harbour authority's report number {number}.\n"
+            f"Slug: harbour-report-{number}\n\n"
+            f"The harbour authority published report {number}, which mentions {word}.\n")
+
+
 @pytest.fixture(scope="module")
 def subpath_site(tmp_path_factory, serve_site):
-    """A publishing build living under /news/ of a server, from a content copy."""
+    """A publishing build living under /news/ of a server, from a content copy.
+
+    With the harbour stories, whose pages fall into every part of the search index.
+    """
     work = tmp_path_factory.mktemp("subpath")
     content = copy_content(work)
+    for number, word in enumerate(PART_WORDS):
+        (content / "articles" / f"harbour-{number}.md").write_text(
+            harbour_story(number, word), encoding="utf-8")
     (work / "www").mkdir()
     server = serve_site(work / "www")
     site_url = f"{server.url}news"
@@ -139,6 +161,20 @@ def test_search_works_under_a_sub_path(tab, subpath_site):
         page.locator(".pagefind-ui__result-link").first.click()
     assert page.url == subpath_site["url"] + ARTICLE_URL
     assert page.locator("h1").inner_text().startswith("Ruto & Macron")
+    assert errors == [], errors
+
+
+def test_search_finds_stories_in_every_part_of_the_index(tab, subpath_site):
+    page, errors = tab
+    folders = json.loads((subpath_site["output"] / "pagefind" / "parts.json").read_text())
+    assert len(folders) == 3, folders  # four parts: the first, and three merged
+    for number, word in enumerate(PART_WORDS):
+        links = search(page, subpath_site["url"], word)
+        assert links == [f"{subpath_site['url']}2024/05/harbour-report-{number}/"], word
+    # One search counts and lists the stories of every part.
+    search(page, subpath_site["url"], "harbour")
+    shown = page.locator(".pagefind-ui__message").inner_text()
+    assert shown.startswith(f"{len(PART_WORDS)} results"), shown
     assert errors == [], errors
 
 

@@ -68,7 +68,7 @@ from newsroom.build.precompress import precompress
 from newsroom.build import parallel_render
 from newsroom.build.read_cache import ReadCache
 from newsroom.publish.releases import make_readable, ordinary_modes
-from newsroom.build.search_index import sort_filter_values
+from newsroom.build.search_parts import record_path as _search_record_path, save_record
 from newsroom.build.site_files import immutable_files, write_immutable_list
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ class _BuildState:
 
     main_pid: int | None = None  # the build process (forked workers are not)
     forking_pid: int | None = None  # parent of the process being forked
-    pagefind: subprocess.Popen | None = None
+    searchers: list = []  # the running Pagefind processes (one per part of the index)
     interrupted = False  # a stop signal is being handled: ignore more
     critical = False  # swapping or cleaning up: a signal waits (see main)
     pending: int | None = None
@@ -169,9 +169,9 @@ def _on_stop_signal(signum, frame) -> None:
         _state.pending = signum  # the swap must not stop half-way
         return
     _state.interrupted = True
-    child = _state.pagefind
-    if child is not None and child.poll() is None:
-        child.kill()
+    for child in list(_state.searchers):
+        if child.poll() is None:
+            child.kill()
     raise Interrupted(signum)
 
 
@@ -593,45 +593,74 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     return collector.problems
 
 
-def run_pagefind(site: Path) -> list[str]:
-    """Index ``site`` with Pagefind; return problems found."""
-    # Pagefind dies with the build (even a SIGKILLed one) and is killed when
-    # the build stops while it runs.
-    # Only the pages it can index, and a frugal allocator: the same index with
-    # a third less memory (newsroom/compat/pagefind.py).
-    arguments, environment = pagefind.command(site)
-    child = None
+SEARCH_WORKERS = 2  # Pagefind processes at a time (each uses more than one core a little)
+
+
+def _run_searchers(jobs: list[tuple[list[str], dict[str, str], str]]) -> list[str]:
+    """Run Pagefind for each (arguments, environment, part), a few at a time; problems found."""
+    problems: list[str] = []
+    waiting = list(jobs)
+    running: list[tuple[subprocess.Popen, str]] = []
     try:
-        with _signals_wait():  # so that a started Pagefind is always known
-            child = subprocess.Popen(
-                arguments,
-                env=environment,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=functools.partial(_die_with_parent, os.getpid()) if _PRCTL else None,
-            )
-            _state.pagefind = child
-        stdout, stderr = child.communicate()
+        while waiting or running:
+            while waiting and len(running) < SEARCH_WORKERS and not problems:
+                arguments, environment, part = waiting.pop(0)
+                with _signals_wait():  # so that a started Pagefind is always known
+                    child = subprocess.Popen(
+                        arguments, env=environment, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True,
+                        preexec_fn=(functools.partial(_die_with_parent, os.getpid())
+                                    if _PRCTL else None))
+                    _state.searchers.append(child)
+                running.append((child, part))
+            if not running:
+                break
+            child, part = running.pop(0)
+            output, _ = child.communicate()
+            _state.searchers.remove(child)
+            if child.returncode != 0:
+                where = f" (part {part})" if part else ""
+                problems.append(f"search index: Pagefind failed{where} "
+                                f"(exit {child.returncode}): {(output or '').strip()}")
     except BaseException:
-        if child is not None:
+        for child, _part in running:
             child.kill()
             child.wait()
         raise
     finally:
-        _state.pagefind = None
-    if child.returncode != 0:
-        detail = (stderr or stdout).strip()
-        return [f"search index: Pagefind failed (exit {child.returncode}): {detail}"]
-    # Pagefind writes filter values in random order; sort them (reproducible builds).
-    try:
-        sort_filter_values(site / "pagefind")
-    except (OSError, ValueError, KeyError) as error:
-        return [f"search index: cannot put Pagefind's index in a stable order ({error}); "
-                "a Pagefind other than the one pinned in pyproject.toml may have changed "
-                "its format: install the pinned one, or see newsroom/compat/pagefind.py "
-                "and run tests/newsroom/compat/test_compat.py"]
-    return []
+        for child, _part in running:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        _state.searchers.clear()
+    return problems
+
+
+def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
+                 live: Path | None = None, mode: int | None = None):
+    """Index ``site`` with Pagefind in ``parts`` parts (newsroom/build/search_parts.py).
+
+    Returns its ``SearchIndex``: the problems found, and the record to keep
+    once the site is published. ``live``: the published output folder,
+    whose unchanged parts are reused.
+    """
+    # Pagefind dies with the build (even a SIGKILLed one) and is killed when
+    # the build stops while it runs. Only the pages it can index, and a
+    # frugal allocator: the same index with a third less memory
+    # (newsroom/compat/pagefind.py).
+    from newsroom.build.search_parts import BUNDLE, SearchIndex, index_site
+
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= 64:
+        return SearchIndex([], [f"settings: SEARCH_INDEX_PARTS is {parts!r}; it must be a "
+                                "whole number from 1 to 64 (4 by default)"])
+    live_bundle = live / BUNDLE if live is not None and (live / BUNDLE).is_dir() else None
+    return index_site(site, parts, _run_searchers, record, live_bundle, mode)
+
+
+def search_record(settings: dict, output: Path) -> Path | None:
+    """Where the record of the published search index is kept (None: nowhere)."""
+    cache = settings.get("CACHE_PATH")
+    return _search_record_path(Path(cache), output) if cache else None
 
 
 def _unchanged_check(settings_path: Path, output: Path, overrides: dict, search: bool,
@@ -732,6 +761,7 @@ def build(
             with _signals_wait():  # a folder made must be known, to be removed
                 staging = _staging_dir(output, inside)
             settings: dict = {}
+            searched = None
             while_writing = CompressWhileWriting(staging, search)
             compressing = None
             try:
@@ -753,7 +783,10 @@ def build(
                         with _signals_wait():  # a signal raised in a fork handler is lost
                             compressing.start()
                 if not problems and search:
-                    problems += run_pagefind(staging)
+                    searched = run_pagefind(
+                        staging, settings["SEARCH_INDEX_PARTS"],
+                        search_record(settings, output), output, modes[1])
+                    problems += searched.problems
                 if not problems:
                     problems += finish_site(staging, settings, compressing)
             finally:
@@ -768,6 +801,8 @@ def build(
                 _swap_entries(staging, output)
             else:
                 _swap_into_place(staging, output)
+            if searched is not None:
+                save_record(search_record(settings, output), searched.record)
             if unchanged:
                 # With SOURCE_DATE_EPOCH the time is an input like the others.
                 until = None if os.environ.get("SOURCE_DATE_EPOCH") else output_valid_until()

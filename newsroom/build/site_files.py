@@ -8,7 +8,8 @@ gets a new name. In this site those are
   plugins/asset_fingerprints);
 * Pagefind's index: ``pagefind/fragment/*.pf_fragment``,
   ``pagefind/index/*.pf_index``, ``pagefind/filter/*.pf_filter`` and
-  ``pagefind/pagefind.<lang>_<hash>.pf_meta``;
+  ``pagefind/pagefind.<lang>_<hash>.pf_meta``, and the same in each part's
+  folder ``pagefind/part-<n>/`` (newsroom/build/search_parts.py);
 * the photo renditions, ``images/renditions/<name>-<width>w-<hash>.<ext>``.
 
 Not immutable: every other file, among them Pagefind's loader and UI
@@ -58,7 +59,7 @@ def immutable_pattern(theme_dir: str = "theme",
     photos = re.escape(photo_dir.strip("/"))
     return re.compile(
         "^(?:"
-        f"pagefind/{PAGEFIND_CONTENT_NAMED}"
+        f"pagefind/(?:part-[0-9]+/)?{PAGEFIND_CONTENT_NAMED}"
         f"|{photos}/[^/]+"
         f"|{theme}/(?:[^/]+/)*{FINGERPRINT_PATTERN}"
         ")$"

@@ -790,6 +790,7 @@ class PreviewWorker:
         self.last: dict = {}
         self._indexer = None
         self._index_again = False
+        self._resolved: dict | None = None
 
     @classmethod
     def for_settings(cls, settings: Path, output: Path, overrides: dict | None = None,
@@ -806,6 +807,7 @@ class PreviewWorker:
 
     def start(self) -> dict:
         self.stop()
+        self._resolved = None  # settings may have changed: read them again
         self.process = subprocess.Popen(self._command(), cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, bufsize=1)
         return self._answer()
@@ -846,6 +848,21 @@ class PreviewWorker:
             self._index()
         return answer
 
+    def _settings(self) -> dict:
+        """The settings the worker builds with, resolved (read once)."""
+        if self._resolved is None:
+            from pelican.settings import read_settings
+
+            from newsroom.core.settings import resolve
+
+            logging.disable(logging.CRITICAL)  # the worker reports what reading finds
+            try:
+                self._resolved = resolve(read_settings(str(self.settings),
+                                                       override=dict(self.overrides)))
+            finally:
+                logging.disable(logging.NOTSET)
+        return self._resolved
+
     def _index(self) -> None:
         """Pagefind over the output, in the background, one run at a time."""
         if self._indexer is not None and self._indexer.is_alive():
@@ -853,27 +870,41 @@ class PreviewWorker:
             return
 
         def run():
-            from newsroom.build.search_index import sort_filter_values
-            from newsroom.compat import pagefind
+            from newsroom.build.search_parts import BUNDLE, index_site, record_path, save_record
 
+            def searchers(jobs):
+                for arguments, environment, _part in jobs:
+                    done = subprocess.run(arguments, env=environment,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    if done.returncode != 0:
+                        return ["Pagefind failed"]
+                return []
+
+            settings = self._settings()
+            parts = settings["SEARCH_INDEX_PARTS"]
+            if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= 64:
+                parts = 1  # a full build reports the setting; the preview still searches
             while True:
                 self._index_again = False
                 staging = self.output / ".pagefind-next"
-                # As the build runs it: the same index, less memory.
-                arguments, environment = pagefind.command(self.output, staging)
-                subprocess.run(arguments, env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                if staging.is_dir():
-                    try:
-                        sort_filter_values(staging)
-                    except (OSError, ValueError, KeyError):
-                        pass
+                current = self.output / BUNDLE
+                shutil.rmtree(staging, ignore_errors=True)
+                # As the build runs it: in parts, the unchanged ones linked from
+                # the current index (newsroom/build/search_parts.py).
+                record = record_path(Path(settings["CACHE_PATH"]) / "preview", self.output)
+                searched = index_site(self.output, parts, searchers,
+                                      record, current if current.is_dir() else None,
+                                      bundle=staging)
+                if not searched.problems and staging.is_dir():
                     old = self.output / ".pagefind-old"
-                    current = self.output / "pagefind"
+                    shutil.rmtree(old, ignore_errors=True)
                     if current.exists():
                         os.replace(current, old)
                     os.replace(staging, current)
+                    save_record(record, searched.record)
                     shutil.rmtree(old, ignore_errors=True)
+                else:
+                    shutil.rmtree(staging, ignore_errors=True)
                 if not self._index_again:
                     return
 

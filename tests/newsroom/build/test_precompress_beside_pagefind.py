@@ -65,9 +65,9 @@ def test_the_site_is_what_compressing_after_pagefind_gives(tmp_path, photo_cache
             before = set(self.handed_out)
             hand_out(self)
             note(sorted(self.handed_out - before))
-        def noted_pagefind(site):
+        def noted_pagefind(site, *args):
             note("pagefind")
-            return run_pagefind(site)
+            return run_pagefind(site, *args)
         precompress.Precompression._hand_out = noted_hand_out
         driver.run_pagefind = noted_pagefind
     """)
@@ -157,7 +157,7 @@ def test_a_failing_pagefind_fails_the_build_and_stops_the_compression(tmp_path, 
     (output / "index.html").write_text("the previous site")
     result = build(tmp_path, "failing", photo_cache, f"""
         MARKERS = {str(markers)!r}
-        def fake_pagefind(site, output_path=None):
+        def fake_pagefind(site, output_path=None, glob=None):
             return [sys.executable, "-c", {FAKE_PAGEFIND!r}, MARKERS], dict(os.environ)
         pagefind.command = fake_pagefind
         brotli_bytes = precompress._COMPRESSORS[".br"]
@@ -170,7 +170,8 @@ def test_a_failing_pagefind_fails_the_build_and_stops_the_compression(tmp_path, 
     """)
     ended = time.time()
     assert result.returncode == 1, result.stderr
-    assert error_lines(result) == ["search index: Pagefind failed (exit 3): broken on purpose"]
+    assert error_lines(result) == ["search index: Pagefind failed (exit 3): broken on purpose"], \
+        result.stderr
     assert "Traceback" not in result.stderr
     # The workers were killed in the middle of their first file, not waited
     # for, and none outlived the build.

@@ -20,22 +20,64 @@
     container.insertBefore(label, container.firstChild);
   }
 
+  // The search index comes in parts (newsroom/build/search_parts.py):
+  // pagefind/ is the first, pagefind/parts.json names the others, which the
+  // UI merges into every search.
+  function bundleFolder() {
+    var scripts = document.getElementsByTagName("script");
+    for (var i = 0; i < scripts.length; i++) {
+      var source = scripts[i].src || "";
+      if (/\/pagefind-ui\.js(\?|#|$)/.test(source)) {
+        return source.replace(/pagefind-ui\.js([?#].*)?$/, "");
+      }
+    }
+    return null;
+  }
+
+  function otherParts(folder) {
+    if (!folder || typeof window.fetch !== "function") {
+      return Promise.resolve([]);
+    }
+    return window.fetch(folder + "parts.json", { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : [];
+      })
+      .then(function (names) {
+        return (Array.isArray(names) ? names : [])
+          .filter(function (name) {
+            return typeof name === "string" && /^part-[0-9]+\/$/.test(name);
+          })
+          .map(function (name) {
+            return { bundlePath: folder + name };
+          });
+      })
+      .catch(function () {
+        return [];
+      });
+  }
+
   function start() {
     var container = document.getElementById("search");
     if (!container || typeof window.PagefindUI !== "function") {
       return;
     }
-    var ui = new window.PagefindUI({
-      element: "#search",
-      showSubResults: false,
-      showImages: true,
-      translations: { placeholder: container.dataset.placeholder || "Search" }
+    otherParts(bundleFolder()).then(function (merged) {
+      var options = {
+        element: "#search",
+        showSubResults: false,
+        showImages: true,
+        translations: { placeholder: container.dataset.placeholder || "Search" }
+      };
+      if (merged.length) {
+        options.mergeIndex = merged;
+      }
+      var ui = new window.PagefindUI(options);
+      labelField(container);
+      var query = new URLSearchParams(window.location.search).get("q");
+      if (query) {
+        ui.triggerSearch(query);
+      }
     });
-    labelField(container);
-    var query = new URLSearchParams(window.location.search).get("q");
-    if (query) {
-      ui.triggerSearch(query);
-    }
   }
 
   if (document.readyState === "loading") {

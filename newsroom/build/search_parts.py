@@ -1,0 +1,320 @@
+"""The search index in parts, and only the parts whose pages changed indexed again.
+
+Pagefind has no way to update an index for one page: it reads and indexes
+every page each time (0.7 s at 1,000 stories, a third of what a publishing
+build with one story changed may take). So the indexed pages are split
+into ``SEARCH_INDEX_PARTS`` parts by a hash of their path (a page stays in
+its part from build to build), each part is a Pagefind bundle of its own,
+and the search page merges them (Pagefind's ``mergeIndex``; the merged
+bundles share the first one's WebAssembly, so a search loads a few small
+files more per part, no more code).
+
+Layout in the site:
+
+* ``pagefind/``: the bundle of the lowest-numbered part that has pages
+  (the search UI's own files come from here);
+* ``pagefind/part-<n>/``: the bundle of each other part with pages;
+* ``pagefind/parts.json``: the folders to merge, relative to ``pagefind/``
+  (``["part-2/", "part-3/"]``), which theme/static/js/search.js reads.
+
+A part is indexed again only when its pages (their paths and bytes) or
+Pagefind changed. Otherwise its files are hard-linked from the output
+folder the last build published, after checking that each is still the
+file that build wrote (size, time, inode and mode, kept in a record in the
+cache: ``search/<hash of the output path>.json``). Nothing writes into a
+linked file afterwards: Pagefind and the sorting of its filters work in a
+fresh folder per part, and compressed copies are new files beside them.
+
+With no page marked ``data-pagefind-body``, Pagefind indexes every page's
+``<body>``: then one bundle as before, and ``parts.json`` lists none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsroom.compat import pagefind
+
+RECORD_VERSION = 1
+BUNDLE = "pagefind"
+PARTS_FILE = "parts.json"
+PART_PREFIX = "part-"
+#: The longest ``--glob`` handed to Pagefind (Linux allows 128 KiB per
+#: argument); more pages go through a folder of links instead.
+GLOB_LIMIT = 100_000
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def part_of(relative: str, parts: int) -> int:
+    """The part (0 .. ``parts`` - 1) a page belongs to, by a hash of its site path."""
+    if parts <= 1:
+        return 0
+    digest = hashlib.blake2b(relative.encode("utf-8", "surrogateescape"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big") % parts
+
+
+def indexed_pages(site: Path) -> dict[str, str]:
+    """{site path: SHA-256} of every page Pagefind indexes (``data-pagefind-body``).
+
+    The bundle folder and hidden folders (the build's own) are not looked in.
+    """
+    found = {}
+    for folder, folders, names in os.walk(site):
+        relative_folder = os.path.relpath(folder, site)
+        if relative_folder == ".":
+            folders[:] = [name for name in folders if name != BUNDLE]
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in names:
+            if not name.endswith(".html"):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read()
+            if pagefind.has_body(data):
+                relative = name if relative_folder == "." else f"{relative_folder}/{name}"
+                found[relative.replace(os.sep, "/")] = hashlib.sha256(data).hexdigest()
+    return dict(sorted(found.items()))
+
+
+def folder_name(part: int, primary: int) -> str:
+    """Where a part's bundle goes, relative to ``pagefind/`` ("" for the primary)."""
+    return "" if part == primary else f"{PART_PREFIX}{part}"
+
+
+def _pages_digest(pages: dict[str, str]) -> str:
+    text = "\n".join(f"{path}\t{digest}" for path, digest in sorted(pages.items()))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _bundle_files(bundle: Path) -> dict[str, list[int]]:
+    """{path in the bundle: [size, mtime_ns, inode, mode]} of Pagefind's own files.
+
+    Compressed copies (``.gz``, ``.br``) and the other parts' folders are not
+    Pagefind's files of this bundle.
+    """
+    found = {}
+    for folder, folders, names in os.walk(bundle):
+        relative_folder = os.path.relpath(folder, bundle)
+        if relative_folder == ".":
+            folders[:] = [name for name in folders if not name.startswith(PART_PREFIX)]
+        folders.sort()
+        for name in names:
+            if name.endswith((".gz", ".br")) or (relative_folder == "." and name == PARTS_FILE):
+                continue
+            info = os.lstat(os.path.join(folder, name))
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            relative = name if relative_folder == "." else f"{relative_folder}/{name}"
+            found[relative.replace(os.sep, "/")] = [info.st_size, info.st_mtime_ns,
+                                                    info.st_ino, stat.S_IMODE(info.st_mode)]
+    return found
+
+
+@dataclass
+class Part:
+    number: int
+    folder: str  # relative to pagefind/
+    pages: dict[str, str]
+    digest: str = ""
+    reused: bool = False
+    files: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class SearchIndex:
+    """What one build did to the search index (``index_site``'s answer)."""
+
+    parts: list[Part]
+    problems: list[str]
+    record: dict | None = None  # to keep once the site is published (``save_record``)
+
+    @property
+    def indexed(self) -> list[str]:
+        """Folders (relative to ``pagefind/``) that Pagefind indexed in this build."""
+        return [part.folder for part in self.parts if not part.reused]
+
+
+def record_path(cache: Path, output: Path) -> Path:
+    digest = hashlib.sha256(os.fsencode(os.path.abspath(output))).hexdigest()[:32]
+    return Path(cache) / "search" / f"{digest}.json"
+
+
+def load_record(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
+        return {}
+    return record
+
+
+def save_record(path: Path | None, record: dict | None) -> None:
+    """Keep ``record`` at ``path``; a cache that cannot be written only costs time."""
+    if path is None or record is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def _tool_key(parts: int) -> str:
+    return f"{RECORD_VERSION}:{parts}:{pagefind.installed_version()}:{pagefind.PINNED_VERSION}"
+
+
+def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -> bool:
+    """Whether the published bundle of ``part`` is what Pagefind would write now."""
+    if live is None:
+        return False
+    kept = (previous.get("folders") or {}).get(part.folder)
+    if not isinstance(kept, dict) or kept.get("pages") != part.digest:
+        return False
+    files = kept.get("files")
+    if not isinstance(files, dict) or not files:
+        return False
+    try:
+        now = _bundle_files(live / part.folder if part.folder else live)
+    except OSError:
+        return False
+    if now != files:
+        return False  # a file changed, went or came since that build
+    # Files linked into the new site keep their mode: it must already be the
+    # one the build gives (chmod would change the published file too).
+    return mode is None or all(entry[3] == mode for entry in now.values())
+
+
+def _link_bundle(source: Path, target: Path, files: Iterable[str]) -> None:
+    for relative in files:
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source / relative, destination)
+
+
+def _glob_or_farm(site: Path, pages: Iterable[str], farm: Path) -> tuple[Path, str | None]:
+    """(folder, glob) for Pagefind to index exactly ``pages`` of ``site``.
+
+    A ``--glob`` listing them when their paths need no escaping and the list
+    is short enough; else a folder of hard links to them, in the same places
+    (the same URLs), indexed whole.
+    """
+    pages = sorted(pages)
+    glob = "{" + ",".join(pages) + "}" if len(pages) > 1 else pages[0]
+    if all(_PLAIN_PATH.fullmatch(page) for page in pages) and len(glob) <= GLOB_LIMIT:
+        return site, glob
+    for page in pages:
+        destination = farm / page
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.link(site / page, destination)
+    return farm, None
+
+
+Runner = Callable[[list[tuple[list[str], dict[str, str], str]]], list[str]]
+
+
+def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None = None,
+               live: Path | None = None, mode: int | None = None,
+               bundle: Path | None = None) -> SearchIndex:
+    """Index ``site`` into ``bundle`` (``site/pagefind``) in ``parts`` parts; only changed parts run.
+
+    ``run`` starts Pagefind for each (arguments, environment, label) and
+    returns the problems (the build driver's, which stops them with the
+    build). ``live``: the ``pagefind/`` folder the last build published,
+    whose unchanged bundles are linked; ``mode``: the file mode the build
+    gives.
+    """
+    parts = max(1, int(parts))
+    pages = indexed_pages(site)
+    previous = load_record(previous_record)
+    if previous.get("tool") != _tool_key(parts):
+        previous = {}
+    bundle = site / BUNDLE if bundle is None else bundle
+    if not pages:
+        # No page is marked for search: Pagefind indexes every page's <body>, in one bundle.
+        arguments, environment = pagefind.command(site, bundle)
+        problems = run([(arguments, environment, "")])
+        if not problems:
+            problems = _sorted_or_problem(bundle)
+        if not problems:
+            _write_parts_file(bundle, [])
+        return SearchIndex([], problems, None)
+    grouped: dict[int, dict[str, str]] = {}
+    for path, digest in pages.items():
+        grouped.setdefault(part_of(path, parts), {})[path] = digest
+    primary = min(grouped)
+    found = [Part(number, folder_name(number, primary), grouped[number],
+                  _pages_digest(grouped[number])) for number in sorted(grouped)]
+    work = bundle.parent / f".{bundle.name}-parts"
+    jobs = []
+    for part in found:
+        if _reusable(part, previous, live, mode):
+            part.reused = True
+            continue
+        scratch = work / f"part-{part.number}"
+        folder, glob = _glob_or_farm(site, part.pages, scratch / "pages")
+        arguments, environment = pagefind.command(folder, scratch / "bundle", glob=glob)
+        jobs.append((arguments, environment, part.folder))
+    try:
+        problems = run(jobs) if jobs else []
+        for part in found:
+            if problems:
+                break
+            target = bundle / part.folder if part.folder else bundle
+            if part.reused:
+                source = live / part.folder if part.folder else live
+                _link_bundle(source, target, previous["folders"][part.folder]["files"])
+                continue
+            made = work / f"part-{part.number}" / "bundle"
+            problems += _sorted_or_problem(made)
+            if problems:
+                break
+            if target.exists():  # the primary, made before the other parts went in
+                raise FileExistsError(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(made, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if problems:
+        return SearchIndex(found, problems, None)
+    _write_parts_file(bundle, [part.folder for part in found if part.folder])
+    folders = {}
+    for part in found:
+        part.files = _bundle_files(bundle / part.folder if part.folder else bundle)
+        folders[part.folder] = {"pages": part.digest, "files": part.files}
+    return SearchIndex(found, [], {"version": RECORD_VERSION, "tool": _tool_key(parts),
+                                   "folders": folders})
+
+
+def _sorted_or_problem(bundle: Path) -> list[str]:
+    """Pagefind's filter values in a stable order (newsroom/build/search_index.py)."""
+    from newsroom.build.search_index import sort_filter_values
+
+    try:
+        sort_filter_values(bundle)
+    except (OSError, ValueError, KeyError) as error:
+        return [f"search index: cannot put Pagefind's index in a stable order ({error}); "
+                "a Pagefind other than the one pinned in pyproject.toml may have changed "
+                "its format: install the pinned one, or see newsroom/compat/pagefind.py "
+                "and run tests/newsroom/compat/test_compat.py"]
+    return []
+
+
+def _write_parts_file(bundle: Path, folders: list[str]) -> None:
+    bundle.mkdir(parents=True, exist_ok=True)
+    (bundle / PARTS_FILE).write_text(json.dumps([f"{folder}/" for folder in folders]) + "\n",
+                                     encoding="utf-8")

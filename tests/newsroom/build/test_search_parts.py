@@ -1,0 +1,232 @@
+"""The search index in parts, only changed parts indexed again (newsroom/build/search_parts.py).
+
+Builds run the real command into temporary folders; what is checked is the
+index on disk: every story in exactly one part, the part its path says,
+parts whose pages did not change linked from the published site untouched,
+the others indexed again, and the result byte for byte a clean build's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import search_bundles
+from helpers.building import ROOT, copy_content, hash_tree, run_build, write_files
+from newsroom.build.search_parts import part_of
+
+PARTS = 4
+# Invented words, one per story: each is in exactly one page of the index.
+WORDS = ["quillomax", "brandivore", "tesselunk", "vorpalite", "glimmerant", "sproketine",
+         "murvanish", "zelquorin"]
+
+
+def story(number: int, word: str) -> str:
+    return (f"Title: Harbour report number {number}\nDate: 2024-05-{number + 1:02d} 09:00\n"
+            f"Category: News\nTags: Harbour\nAuthors: Staff Reporter\n"
+            f"Summary: The harbour authority's report number {number}.\n"
+            f"Slug: harbour-report-{number}\n\n"
+            f"The harbour authority published report {number}, which mentions {word}.\n")
+
+
+def story_page(number: int) -> str:
+    return f"2024/05/harbour-report-{number}/index.html"
+
+
+def make_content(base: Path) -> Path:
+    content = copy_content(base)
+    write_files(content / "articles", {f"harbour-{number}.md": story(number, word)
+                                       for number, word in enumerate(WORDS)})
+    return content
+
+
+def build(content: Path, output: Path, cache: Path, parts=PARTS):
+    return run_build(output, overrides={"PATH": str(content), "CACHE_PATH": str(cache),
+                                        "SEARCH_INDEX_PARTS": parts})
+
+
+def bundle_files(output: Path) -> dict[str, os.stat_result]:
+    """Pagefind's files of every bundle, with their stat (compressed copies and
+    ``parts.json``, written by each build, left out)."""
+    found = {}
+    for path in sorted((output / "pagefind").rglob("*")):
+        if path.is_file() and path.suffix not in (".gz", ".br") and path.name != "parts.json":
+            found[str(path.relative_to(output))] = path.stat()
+    return found
+
+
+def folder_of(relative: str) -> str:
+    """The bundle a file of the index belongs to: "" or "part-<n>"."""
+    parts = Path(relative).parts
+    return parts[1] if len(parts) > 2 and parts[1].startswith("part-") else ""
+
+
+@pytest.fixture(scope="module")
+def parted(tmp_path_factory):
+    base = tmp_path_factory.mktemp("search-parts")
+    content = make_content(base)
+    result = build(content, base / "output", base / "cache")
+    assert result.returncode == 0, result.stderr
+    return content, base
+
+
+def test_part_of_is_stable_and_spreads_pages():
+    paths = [f"2024/{month:02d}/story-{number}/index.html"
+             for month in range(1, 13) for number in range(100)]
+    counts = [0] * PARTS
+    for path in paths:
+        counts[part_of(path, PARTS)] += 1
+    assert all(250 <= count <= 350 for count in counts), counts  # 300 each, give or take
+    # Another process (another hash seed) puts every page in the same part.
+    code = ("import json, sys; from newsroom.build.search_parts import part_of; "
+            f"print(json.dumps([part_of(p, {PARTS}) for p in json.load(sys.stdin)]))")
+    other = subprocess.run([sys.executable, "-c", code], input=json.dumps(paths), text=True,
+                           capture_output=True, cwd=ROOT, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "123"})
+    assert json.loads(other.stdout) == [part_of(path, PARTS) for path in paths]
+    assert {part_of(path, 1) for path in paths} == {0}
+
+
+def test_every_story_is_in_exactly_the_part_its_path_gives(parted):
+    _content, base = parted
+    output = base / "output"
+    stories = {story_page(number) for number in range(len(WORDS))}
+    seed = {str(path.relative_to(output)) for path in output.rglob("index.html")
+            if b"data-pagefind-body" in path.read_bytes()} - stories
+    pages = sorted(stories | seed)
+    expected = {part_of(page, PARTS) for page in pages}
+    assert len(expected) >= 3  # the test means something: several parts
+    primary = min(expected)
+    names = json.loads((output / "pagefind" / "parts.json").read_text())
+    assert names == [f"part-{number}/" for number in sorted(expected - {primary})]
+    assert search_bundles.page_count(output) == len(pages)
+    for bundle in search_bundles.bundles(output):
+        number = primary if bundle.name == "pagefind" else int(bundle.name.removeprefix("part-"))
+        urls = sorted(json.loads(fragment)["url"] for fragment in _bundle_fragments(bundle))
+        assert urls == sorted("/" + page.removesuffix("index.html") for page in pages
+                              if part_of(page, PARTS) == number), bundle
+    assert search_bundles.fragment_urls(output) == sorted(
+        "/" + page.removesuffix("index.html") for page in pages)
+
+
+def _bundle_fragments(bundle: Path) -> list[bytes]:
+    import gzip
+
+    return [gzip.decompress(path.read_bytes()).removeprefix(search_bundles.MAGIC)
+            for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+
+
+def test_only_parts_whose_pages_changed_are_indexed_again(parted, tmp_path):
+    content, base = parted
+    output = tmp_path / "output"
+    cache = tmp_path / "cache"
+    assert build(content, output, cache).returncode == 0
+    before = bundle_files(output)
+    before_bytes = {name: (output / name).read_bytes() for name in before}
+    pages_before = {page: (output / page).read_bytes() for page in _indexed(output)}
+    changed = content / "articles" / "harbour-3.md"
+    changed.write_text(story(3, WORDS[3]).replace("which mentions", "which names"),
+                       encoding="utf-8")
+    result = build(content, output, cache)
+    assert result.returncode == 0, result.stderr
+    pages_after = {page: (output / page).read_bytes() for page in _indexed(output)}
+    assert pages_after.keys() == pages_before.keys()
+    moved = {part_of(page, PARTS) for page in pages_after
+             if pages_after[page] != pages_before[page]}
+    assert part_of(story_page(3), PARTS) in moved
+    primary = min(part_of(page, PARTS) for page in pages_after)
+    changed_folders = {"" if number == primary else f"part-{number}" for number in moved}
+    after = bundle_files(output)
+    kept = [name for name in after if folder_of(name) not in changed_folders]
+    indexed = [name for name in after if folder_of(name) in changed_folders]
+    assert kept and indexed
+    for name in kept:  # linked from the published site: the same file, untouched
+        assert after[name].st_ino == before[name].st_ino, name
+        assert after[name].st_mtime_ns == before[name].st_mtime_ns, name
+        assert (output / name).read_bytes() == before_bytes[name], name
+    for name in indexed:  # Pagefind wrote these again: new files
+        assert name not in before or after[name].st_ino != before[name].st_ino, name
+    assert any(b"which names" in fragment for fragment in search_bundles.fragments(output))
+    assert not any(b"which mentions vorpalite" in fragment
+                   for fragment in search_bundles.fragments(output))
+    # Byte for byte what a clean build (no record, nothing to link) makes.
+    clean = tmp_path / "clean"
+    assert build(content, clean, tmp_path / "clean-cache").returncode == 0
+    assert hash_tree(clean / "pagefind") == hash_tree(output / "pagefind")
+
+
+def _indexed(output: Path) -> list[str]:
+    return sorted(str(path.relative_to(output)) for path in output.rglob("index.html")
+                  if "pagefind" not in path.parts and b"data-pagefind-body" in path.read_bytes())
+
+
+def test_a_part_changed_on_disk_is_indexed_again(parted, tmp_path):
+    content, base = parted
+    output = tmp_path / "output"
+    cache = tmp_path / "cache"
+    assert build(content, output, cache).returncode == 0
+    names = json.loads((output / "pagefind" / "parts.json").read_text())
+    tampered = next((output / "pagefind" / names[0] / "fragment").glob("*.pf_fragment"))
+    tampered.write_bytes(b"changed by hand")
+    before = bundle_files(output)
+    result = build(content, output, cache)  # nothing else changed
+    assert result.returncode == 0, result.stderr
+    after = bundle_files(output)
+    for name in after:
+        if folder_of(name) == names[0].rstrip("/"):
+            assert name not in before or after[name].st_ino != before[name].st_ino, name
+    clean = tmp_path / "clean"
+    assert build(content, clean, tmp_path / "clean-cache").returncode == 0
+    assert hash_tree(clean / "pagefind") == hash_tree(output / "pagefind")
+
+
+def test_a_story_taken_down_leaves_every_part(parted, tmp_path):
+    content, base = parted
+    output = tmp_path / "output"
+    cache = tmp_path / "cache"
+    assert build(content, output, cache).returncode == 0
+    (content / "articles" / "harbour-5.md").unlink()
+    try:
+        result = build(content, output, cache)
+        assert result.returncode == 0, result.stderr
+        everything = b"".join(path.read_bytes() for path in (output / "pagefind").rglob("*")
+                              if path.is_file() and path.suffix not in (".gz", ".br"))
+        import gzip
+
+        for path in (output / "pagefind").rglob("*.pf_*"):
+            everything += gzip.decompress(path.read_bytes())
+        assert WORDS[5].encode() not in everything
+        assert b"harbour-report-5" not in everything
+        assert "/" + story_page(5).removesuffix("index.html") not in \
+            search_bundles.fragment_urls(output)
+    finally:
+        write_files(content / "articles", {"harbour-5.md": story(5, WORDS[5])})
+
+
+def test_one_part_is_one_bundle(parted, tmp_path):
+    content, _base = parted
+    output = tmp_path / "output"
+    result = build(content, output, tmp_path / "cache", parts=1)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((output / "pagefind" / "parts.json").read_text()) == []
+    assert not list((output / "pagefind").glob("part-*"))
+    assert search_bundles.page_count(output) == len(_indexed(output))
+
+
+@pytest.mark.parametrize("value", [0, 65, "many", True, 2.5])
+def test_a_bad_number_of_parts_is_a_clear_error(parted, tmp_path, value):
+    content, _base = parted
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "index.html").write_text("the previous site")
+    result = build(content, output, tmp_path / "cache", parts=value)
+    assert result.returncode == 1
+    assert result.errors == [f"settings: SEARCH_INDEX_PARTS is {value!r}; it must be a whole "
+                             "number from 1 to 64 (4 by default)"], result.stderr
+    assert "Traceback" not in result.stderr
+    assert [path.name for path in output.iterdir()] == ["index.html"]
