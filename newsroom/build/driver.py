@@ -13,10 +13,12 @@ test suite (which runs it as ``python -m newsroom.build``).
    are reported in one run. A crash after reported problems is their
    consequence and is reported as one more line; a crash without any is a
    bug and keeps its traceback. Either way the build fails.
-3. Pagefind indexes the staged pages (started as ``newsroom.compat.pagefind``
-   says: only the pages it can index, with less memory);
-   ``newsroom.build.search_index`` then stores its filter index in a stable
-   order (reproducible builds).
+3. Pagefind indexes the staged pages in parts (``newsroom.build.search_parts``:
+   only the parts whose pages changed; the others are linked from the
+   published site), started as ``newsroom.compat.pagefind`` says (only the
+   pages it can index, with less memory); ``newsroom.build.search_index``
+   then stores each part's filter index in a stable order (reproducible
+   builds).
    Publishing builds write ``.gz``/``.br`` copies of the text files
    (``PRECOMPRESS``, ``newsroom.build.precompress``) in worker processes,
    from the moment Pelican writes them (``CompressWhileWriting``) and while

@@ -69,10 +69,14 @@ def immutable_pattern(theme_dir: str = "theme",
 def site_paths(site: Path) -> list[str]:
     """Every file under ``site`` as a sorted site-relative POSIX path (links not followed)."""
     paths = []
-    for folder, folders, names in os.walk(site):
+    root = os.fspath(site)
+    for folder, folders, names in os.walk(root):
         folders.sort()
-        for name in names:
-            paths.append(Path(folder, name).relative_to(site).as_posix())
+        # (os.path.relpath, not Path.relative_to: a publishing build lists
+        # about 6,000 files, and pathlib took a tenth of a second for them.)
+        prefix = os.path.relpath(folder, root)
+        prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"
+        paths += [prefix + name for name in names]
     return sorted(paths)
 
 

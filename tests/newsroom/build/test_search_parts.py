@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -230,3 +232,62 @@ def test_a_bad_number_of_parts_is_a_clear_error(parted, tmp_path, value):
                              "number from 1 to 64 (4 by default)"], result.stderr
     assert "Traceback" not in result.stderr
     assert [path.name for path in output.iterdir()] == ["index.html"]
+
+
+# --- stopped while parts are being indexed ---------------------------------------------
+
+def _frozen_searchers(build: subprocess.Popen, wanted: int, timeout: float = 120) -> list[int]:
+    """Stop (SIGSTOP) the build's Pagefind processes as they start, until ``wanted`` run."""
+    from helpers.processes import children
+
+    frozen: list[int] = []
+    deadline = time.monotonic() + timeout
+    while len(frozen) < wanted and time.monotonic() < deadline and build.poll() is None:
+        for child in children(build.pid):
+            if child in frozen:
+                continue
+            try:
+                argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if os.path.basename(argv[0]).startswith(b"pagefind") or b"pagefind" in argv:
+                os.kill(child, signal.SIGSTOP)
+                frozen.append(child)
+        time.sleep(0.001)
+    return frozen
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and signals")
+def test_a_stop_signal_ends_every_part_being_indexed(parted, tmp_path):
+    from helpers.processes import alive
+
+    content, base = parted
+    output = tmp_path / "output"
+    assert build(content, output, tmp_path / "first-cache").returncode == 0
+    before = hash_tree(output)
+    # A new cache: no record, so every part is indexed, two at a time.
+    command = [sys.executable, "-m", "newsroom.build", "-o", str(output),
+               "-e", f"PATH={content}", "-e", f"CACHE_PATH={tmp_path / 'new-cache'}",
+               "-e", f"SEARCH_INDEX_PARTS={PARTS}"]
+    started = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    frozen: list[int] = []
+    try:
+        frozen = _frozen_searchers(started, 2)
+        assert len(frozen) == 2, f"two Pagefind processes never ran: {started.communicate()[1]}"
+        started.terminate()
+        _stdout, stderr = started.communicate(timeout=60)
+    finally:
+        for pid in frozen:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if started.poll() is None:
+            started.kill()
+            started.communicate()
+    assert started.returncode not in (0, None)
+    assert "Build failed" in stderr and "interrupted" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    assert not any(alive(pid) for pid in frozen), "a Pagefind process outlived the stop"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "first-cache", "new-cache", "output"]  # no staging folder left beside it
+    assert hash_tree(output) == before
