@@ -23,7 +23,8 @@ folder the last build published, after checking that each is still the
 file that build wrote (size, time, inode and mode, kept in a record in the
 cache: ``search/<hash of the output path>.json``). Nothing writes into a
 linked file afterwards: Pagefind and the sorting of its filters work in a
-fresh folder per part, and compressed copies are new files beside them.
+fresh folder per part, and compressed copies are new files beside them. Where
+files cannot be linked, the part is indexed again.
 
 With no page marked ``data-pagefind-body``, Pagefind indexes every page's
 ``<body>``: then one bundle as before, and ``parts.json`` lists none.
@@ -37,6 +38,7 @@ import os
 import re
 import shutil
 import stat
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,32 +261,35 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     primary = min(grouped)
     found = [Part(number, folder_name(number, primary), grouped[number],
                   _pages_digest(grouped[number])) for number in sorted(grouped)]
-    work = bundle.parent / f".{bundle.name}-parts"
-    jobs = []
-    for part in found:
-        if _reusable(part, previous, live, mode):
-            part.reused = True
-            continue
-        scratch = work / f"part-{part.number}"
-        folder, glob = _glob_or_farm(site, part.pages, scratch / "pages")
-        arguments, environment = pagefind.command(folder, scratch / "bundle", glob=glob)
-        jobs.append((arguments, environment, part.folder))
+    # Each part's bundle is made (or linked) in a folder of its own first,
+    # then moved into place: the primary first, the others inside it.
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{bundle.name}-parts-", dir=bundle.parent))
     try:
+        jobs = []
+        for part in found:
+            made = work / f"part-{part.number}" / "bundle"
+            if _reusable(part, previous, live, mode):
+                try:
+                    _link_bundle(live / part.folder if part.folder else live, made,
+                                 previous["folders"][part.folder]["files"])
+                    part.reused = True
+                    continue
+                except OSError:  # no hard links here (or a file just went): index it
+                    shutil.rmtree(made, ignore_errors=True)
+            folder, glob = _glob_or_farm(site, part.pages, made.parent / "pages")
+            arguments, environment = pagefind.command(folder, made, glob=glob)
+            jobs.append((arguments, environment, part.folder))
         problems = run(jobs) if jobs else []
         for part in found:
             if problems:
                 break
-            target = bundle / part.folder if part.folder else bundle
-            if part.reused:
-                source = live / part.folder if part.folder else live
-                _link_bundle(source, target, previous["folders"][part.folder]["files"])
-                continue
             made = work / f"part-{part.number}" / "bundle"
-            problems += _sorted_or_problem(made)
-            if problems:
-                break
-            if target.exists():  # the primary, made before the other parts went in
-                raise FileExistsError(target)
+            if not part.reused:
+                problems += _sorted_or_problem(made)
+                if problems:
+                    break
+            target = bundle / part.folder if part.folder else bundle
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(made, target)
     finally:

@@ -291,3 +291,47 @@ def test_a_stop_signal_ends_every_part_being_indexed(parted, tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "first-cache", "new-cache", "output"]  # no staging folder left beside it
     assert hash_tree(output) == before
+
+
+# --- index_site on its own ------------------------------------------------------------
+
+def _small_site(root: Path, words: list[str]) -> Path:
+    for number, word in enumerate(words):
+        page = root / "2024" / "05" / f"story-{number}" / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<!doctype html><html lang='en'><head><title>Story {number}</title>"
+                        f"</head><body><article data-pagefind-body><h1>Story {number}</h1>"
+                        f"<p>It mentions {word}.</p></article></body></html>", encoding="utf-8")
+    (root / "index.html").write_text("<!doctype html><html lang='en'><body>home</body></html>",
+                                     encoding="utf-8")
+    return root
+
+
+def test_parts_that_cannot_be_linked_are_indexed_again(tmp_path, monkeypatch):
+    from newsroom.build.driver import _run_searchers
+    from newsroom.build.search_parts import index_site
+
+    first = _small_site(tmp_path / "first", WORDS)
+    record = tmp_path / "record.json"
+    done = index_site(first, PARTS, _run_searchers, record)
+    assert not done.problems and len(done.parts) >= 3
+    assert sorted(done.indexed) == sorted(part.folder for part in done.parts)
+    from newsroom.build.search_parts import save_record
+
+    save_record(record, done.record)
+    # The same pages again: every part is linked from the first site.
+    second = _small_site(tmp_path / "second", WORDS)
+    again = index_site(second, PARTS, _run_searchers, record, first / "pagefind")
+    assert not again.problems and again.indexed == []
+    assert hash_tree(second / "pagefind") == hash_tree(first / "pagefind")
+    # Where links cannot be made, each part is indexed again, to the same bytes.
+    def no_links(*_args, **_kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    third = _small_site(tmp_path / "third", WORDS)
+    fallback = index_site(third, PARTS, _run_searchers, record, first / "pagefind")
+    assert not fallback.problems
+    assert sorted(fallback.indexed) == sorted(part.folder for part in fallback.parts)
+    assert hash_tree(third / "pagefind") == hash_tree(first / "pagefind")
+    assert [path.name for path in third.iterdir() if path.name.startswith(".")] == []
