@@ -599,10 +599,14 @@ SEARCH_WORKERS = 2  # Pagefind processes at a time (each uses more than one core
 
 
 def _run_searchers(jobs: list[tuple[list[str], dict[str, str], str]]) -> list[str]:
-    """Run Pagefind for each (arguments, environment, part), a few at a time; problems found."""
+    """Run Pagefind for each (arguments, environment, part), a few at a time; problems found.
+
+    However this ends (a failure, a stop signal), no Pagefind process
+    outlives it: each is waited for, killed first if it still runs.
+    """
     problems: list[str] = []
     waiting = list(jobs)
-    running: list[tuple[subprocess.Popen, str]] = []
+    running: list[tuple[subprocess.Popen, str]] = []  # each until it has been waited for
     try:
         while waiting or running:
             while waiting and len(running) < SEARCH_WORKERS and not problems:
@@ -610,31 +614,28 @@ def _run_searchers(jobs: list[tuple[list[str], dict[str, str], str]]) -> list[st
                 with _signals_wait():  # so that a started Pagefind is always known
                     child = subprocess.Popen(
                         arguments, env=environment, stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT, text=True,
+                        stderr=subprocess.STDOUT,
                         preexec_fn=(functools.partial(_die_with_parent, os.getpid())
                                     if _PRCTL else None))
                     _state.searchers.append(child)
-                running.append((child, part))
+                    running.append((child, part))
             if not running:
                 break
-            child, part = running.pop(0)
+            child, part = running[0]
             output, _ = child.communicate()
-            _state.searchers.remove(child)
+            running.pop(0)
             if child.returncode != 0:
                 where = f" (part {part})" if part else ""
+                detail = output.decode("utf-8", "replace").strip()
                 problems.append(f"search index: Pagefind failed{where} "
-                                f"(exit {child.returncode}): {(output or '').strip()}")
-    except BaseException:
-        for child, _part in running:
-            child.kill()
-            child.wait()
-        raise
+                                f"(exit {child.returncode}): {detail}")
     finally:
-        for child, _part in running:
-            if child.poll() is None:
-                child.kill()
+        with _signals_wait():
+            for child in _state.searchers:
+                if child.poll() is None:
+                    child.kill()
                 child.wait()
-        _state.searchers.clear()
+            _state.searchers.clear()
     return problems
 
 

@@ -176,8 +176,44 @@ def save_record(path: Path | None, record: dict | None) -> None:
         pass
 
 
+#: Configuration files Pagefind reads from the folder it runs in.
+PAGEFIND_CONFIG_FILES = ("pagefind.json", "pagefind.yml", "pagefind.yaml", "pagefind.toml")
+#: Our code that decides what a part's files are.
+_OWN_CODE = (Path(__file__), Path(__file__).with_name("search_index.py"),
+             Path(pagefind.__file__))
+
+
 def _tool_key(parts: int) -> str:
-    return f"{RECORD_VERSION}:{parts}:{pagefind.installed_version()}:{pagefind.PINNED_VERSION}"
+    """Everything besides the pages that makes Pagefind write other files.
+
+    The number of parts, the Pagefind package and the binary it runs (by
+    path, size, time and inode), Pagefind's environment variables and
+    configuration files, and our code around it.
+    """
+    digest = hashlib.sha256()
+
+    def feed(*values) -> None:
+        for value in values:
+            data = value if isinstance(value, bytes) else str(value).encode(
+                "utf-8", "surrogateescape")
+            digest.update(len(data).to_bytes(8, "big") + data)
+
+    feed(RECORD_VERSION, parts, pagefind.installed_version(), pagefind.PINNED_VERSION,
+         *pagefind.executable())
+    try:
+        info = os.stat(pagefind.executable()[0])
+        feed(info.st_size, info.st_mtime_ns, info.st_ino)
+    except OSError:
+        feed("no binary")
+    for name, value in sorted(os.environ.items()):
+        if name.upper().startswith("PAGEFIND_"):
+            feed(name, value)
+    for path in [Path(name) for name in PAGEFIND_CONFIG_FILES] + list(_OWN_CODE):
+        try:
+            feed(path, path.read_bytes())
+        except OSError:
+            feed(path, "missing")
+    return digest.hexdigest()
 
 
 def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -> bool:
@@ -231,14 +267,15 @@ Runner = Callable[[list[tuple[list[str], dict[str, str], str]]], list[str]]
 
 def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None = None,
                live: Path | None = None, mode: int | None = None,
-               bundle: Path | None = None) -> SearchIndex:
+               bundle: Path | None = None, check_pages: bool = False) -> SearchIndex:
     """Index ``site`` into ``bundle`` (``site/pagefind``) in ``parts`` parts; only changed parts run.
 
     ``run`` starts Pagefind for each (arguments, environment, label) and
     returns the problems (the build driver's, which stops them with the
     build). ``live``: the ``pagefind/`` folder the last build published,
     whose unchanged bundles are linked; ``mode``: the file mode the build
-    gives.
+    gives. ``check_pages``: the pages may change meanwhile (the preview's
+    output): read them again after Pagefind and keep nothing if they did.
     """
     parts = max(1, int(parts))
     pages = indexed_pages(site)
@@ -268,23 +305,29 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     try:
         jobs = []
         for part in found:
-            made = work / f"part-{part.number}" / "bundle"
             if _reusable(part, previous, live, mode):
+                linked = work / f"part-{part.number}" / "linked"
+                files = previous["folders"][part.folder]["files"]
                 try:
-                    _link_bundle(live / part.folder if part.folder else live, made,
-                                 previous["folders"][part.folder]["files"])
-                    part.reused = True
-                    continue
+                    _link_bundle(live / part.folder if part.folder else live, linked, files)
+                    # Still the files checked (nothing replaced them meanwhile)?
+                    part.reused = _bundle_files(linked) == files
                 except OSError:  # no hard links here (or a file just went): index it
-                    shutil.rmtree(made, ignore_errors=True)
+                    part.reused = False
+                if part.reused:
+                    continue
+            # Pagefind writes into a folder of its own, never one with links in it.
+            made = work / f"part-{part.number}" / "indexed"
             folder, glob = _glob_or_farm(site, part.pages, made.parent / "pages")
             arguments, environment = pagefind.command(folder, made, glob=glob)
             jobs.append((arguments, environment, part.folder))
         problems = run(jobs) if jobs else []
+        if not problems and check_pages and indexed_pages(site) != pages:
+            problems = ["search index: pages changed while Pagefind read them"]
         for part in found:
             if problems:
                 break
-            made = work / f"part-{part.number}" / "bundle"
+            made = work / f"part-{part.number}" / ("linked" if part.reused else "indexed")
             if not part.reused:
                 problems += _sorted_or_problem(made)
                 if problems:

@@ -207,15 +207,60 @@ BODY_ATTRIBUTE = b"data-pagefind-body"
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
-def has_body(data: bytes) -> bool:
-    """Whether a page's bytes mark something for Pagefind to index."""
+def mentions_body(data: bytes) -> bool:
+    """Whether a page's bytes name the attribute at all (a cheap superset of ``has_body``)."""
     # HTML attribute names are case-insensitive: a page that spells it in
     # capitals still counts (a page that merely mentions it costs nothing).
     return BODY_ATTRIBUTE in data or BODY_ATTRIBUTE in data.lower()
 
 
+# A start tag up to and including an attribute named data-pagefind-body:
+# the tag's name, then attributes with quoted or bare values, so that the
+# words inside a value (an alt text, a description) never count.
+_TAG_WITH_BODY = re.compile(
+    rb"<[a-zA-Z][^\s/>]*"
+    rb"(?:\s+(?!data-pagefind-body(?:[\s/>=]|$))[^\s\"'>/=]+"
+    rb"(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?|\s*/(?!>))*"
+    rb"\s+data-pagefind-body(?=[\s/>=])",
+    re.IGNORECASE)
+
+
+def has_body(data: bytes) -> bool:
+    """Whether a page marks something for Pagefind to index: a tag with ``data-pagefind-body``.
+
+    A page that only mentions the attribute (in its text, a comment, or the
+    value of another attribute) does not: indexed on its own, Pagefind
+    would take its whole ``<body>``.
+    """
+    if not mentions_body(data):
+        return False
+    lowered = data.lower()
+    start = lowered.find(BODY_ATTRIBUTE)
+    while start != -1:
+        tag = lowered.rfind(b"<", 0, start)
+        if (tag != -1 and lowered.find(b">", tag, start) == -1
+                and not _inside_raw_text(lowered, tag) and _TAG_WITH_BODY.match(lowered, tag)):
+            return True
+        start = lowered.find(BODY_ATTRIBUTE, start + 1)
+    return False
+
+
+# Where a "<" starts no tag: in a comment, or in a script's or style's text.
+_RAW_TEXT = ((b"<!--", b"-->"), (b"<script", b"</script"), (b"<style", b"</style"))
+
+
+def _inside_raw_text(lowered: bytes, position: int) -> bool:
+    for opening, closing in _RAW_TEXT:
+        opened = lowered.rfind(opening, 0, position + 1)
+        if opened != -1 and (opened == position and opening == b"<!--"
+                             or opened < position
+                             and lowered.find(closing, opened + len(opening), position) == -1):
+            return True
+    return False
+
+
 def _has_body(path: Path) -> bool:
-    return has_body(path.read_bytes())
+    return mentions_body(path.read_bytes())
 
 
 def installed_version() -> str:

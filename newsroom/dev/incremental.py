@@ -869,6 +869,8 @@ class PreviewWorker:
             self._index_again = True
             return
 
+        settings = self._settings()  # here: it turns logging off while it reads them
+
         def run():
             from newsroom.build.search_parts import BUNDLE, index_site, record_path, save_record
 
@@ -880,7 +882,6 @@ class PreviewWorker:
                         return ["Pagefind failed"]
                 return []
 
-            settings = self._settings()
             parts = settings["SEARCH_INDEX_PARTS"]
             if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= 64:
                 parts = 1  # a full build reports the setting; the preview still searches
@@ -894,7 +895,7 @@ class PreviewWorker:
                 record = record_path(Path(settings["CACHE_PATH"]) / "preview", self.output)
                 searched = index_site(self.output, parts, searchers,
                                       record, current if current.is_dir() else None,
-                                      bundle=staging)
+                                      bundle=staging, check_pages=True)
                 if not searched.problems and staging.is_dir():
                     old = self.output / ".pagefind-old"
                     shutil.rmtree(old, ignore_errors=True)

@@ -335,3 +335,39 @@ def test_parts_that_cannot_be_linked_are_indexed_again(tmp_path, monkeypatch):
     assert sorted(fallback.indexed) == sorted(part.folder for part in fallback.parts)
     assert hash_tree(third / "pagefind") == hash_tree(first / "pagefind")
     assert [path.name for path in third.iterdir() if path.name.startswith(".")] == []
+
+
+def test_what_else_makes_pagefind_write_other_files_is_in_the_key(tmp_path, monkeypatch):
+    from newsroom.build.search_parts import _tool_key
+
+    monkeypatch.chdir(tmp_path)
+    for name in [name for name in os.environ if name.upper().startswith("PAGEFIND_")]:
+        monkeypatch.delenv(name)
+    plain = _tool_key(PARTS)
+    assert _tool_key(PARTS) == plain
+    assert _tool_key(PARTS + 1) != plain
+    monkeypatch.setenv("PAGEFIND_KEEP_INDEX_URL", "true")
+    assert _tool_key(PARTS) != plain
+    monkeypatch.delenv("PAGEFIND_KEEP_INDEX_URL")
+    (tmp_path / "pagefind.yml").write_text("keep_index_url: true\n")
+    assert _tool_key(PARTS) != plain
+    (tmp_path / "pagefind.yml").unlink()
+    assert _tool_key(PARTS) == plain
+
+
+def test_pages_that_change_while_pagefind_reads_them_leave_no_record(tmp_path):
+    from newsroom.build.driver import _run_searchers
+    from newsroom.build.search_parts import index_site
+
+    site = _small_site(tmp_path / "site", WORDS)
+
+    def run_then_edit(jobs):
+        problems = _run_searchers(jobs)
+        page = site / "2024" / "05" / "story-0" / "index.html"
+        page.write_text(page.read_text().replace(WORDS[0], "changed"), encoding="utf-8")
+        return problems
+
+    done = index_site(site, PARTS, run_then_edit, bundle=tmp_path / "bundle", check_pages=True)
+    assert done.problems == ["search index: pages changed while Pagefind read them"]
+    assert done.record is None
+    assert not (tmp_path / "bundle").exists()

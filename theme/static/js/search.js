@@ -38,10 +38,21 @@
     if (!folder || typeof window.fetch !== "function") {
       return Promise.resolve([]);
     }
-    return window.fetch(folder + "parts.json", { credentials: "same-origin" })
-      .then(function (response) {
-        return response.ok ? response.json() : [];
-      })
+    // Asked of the server each time (a cached list could name a part a
+    // later build removed), and not waited for long: without it, search
+    // still covers the first part.
+    var asked = window.fetch(folder + "parts.json", {
+      credentials: "same-origin",
+      cache: "no-cache"
+    }).then(function (response) {
+      return response.ok ? response.json() : [];
+    });
+    var late = new Promise(function (resolve) {
+      window.setTimeout(function () {
+        resolve([]);
+      }, 4000);
+    });
+    return Promise.race([asked, late])
       .then(function (names) {
         return (Array.isArray(names) ? names : [])
           .filter(function (name) {
