@@ -62,7 +62,6 @@ import traceback
 from pathlib import Path
 
 from newsroom.build import up_to_date
-from newsroom.compat import pagefind
 from newsroom.core.clock import (InvalidSourceDateEpoch, build_time, output_valid_until,
                                  reset_output_changes)
 from newsroom.core.problems import ProblemCollector, shown_path
@@ -595,7 +594,7 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     return collector.problems
 
 
-SEARCH_WORKERS = 2  # Pagefind processes at a time (each uses more than one core a little)
+SEARCH_WORKERS = 2  # Pagefind processes at a time (each keeps a little more than one core busy)
 
 
 def _run_searchers(jobs: list[tuple[list[str], dict[str, str], str]]) -> list[str]:

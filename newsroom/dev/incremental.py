@@ -892,11 +892,15 @@ class PreviewWorker:
                 shutil.rmtree(staging, ignore_errors=True)
                 # As the build runs it: in parts, the unchanged ones linked from
                 # the current index (newsroom/build/search_parts.py).
-                record = record_path(Path(settings["CACHE_PATH"]) / "preview", self.output)
-                searched = index_site(self.output, parts, searchers,
-                                      record, current if current.is_dir() else None,
-                                      bundle=staging, check_pages=True)
-                if not searched.problems and staging.is_dir():
+                cache = settings.get("CACHE_PATH")
+                record = record_path(Path(cache) / "preview", self.output) if cache else None
+                try:
+                    searched = index_site(self.output, parts, searchers,
+                                          record, current if current.is_dir() else None,
+                                          bundle=staging, check_pages=True)
+                except OSError:  # the output changed under it: the next build indexes again
+                    searched = None
+                if searched is not None and not searched.problems and staging.is_dir():
                     old = self.output / ".pagefind-old"
                     shutil.rmtree(old, ignore_errors=True)
                     if current.exists():
