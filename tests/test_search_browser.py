@@ -7,6 +7,7 @@ import json
 import pytest
 
 from helpers.browser import search
+from helpers.search_bundles import PART_WORDS, harbour_story
 from helpers.building import ARTICLE_URL, PUBLISHING, copy_content, run_build
 
 pytestmark = pytest.mark.browser
@@ -112,20 +113,6 @@ def test_search_ui_follows_the_colour_scheme(tab, served_site, scheme):
     violations = Axe().run(page).response["violations"]
     assert violations == [], [(v["id"], v["nodes"][0]["target"]) for v in violations]
     assert errors == [], errors
-
-
-# Stories with a word no other page has, spread over the search index's
-# parts (newsroom/build/search_parts.py: 4 by default).
-PART_WORDS = ["quillomax", "brandivore", "tesselunk", "vorpalite", "glimmerant", "sproketine",
-              "murvanish", "zelquorin"]
-
-
-def harbour_story(number: int, word: str) -> str:
-    return (f"Title: Harbour report number {number}\nDate: 2024-05-{number + 1:02d} 09:00\n"
-            f"Category: News\nTags: Harbour\nAuthors: Staff Reporter\n"
-            f"Summary: The harbour authority's report number {number}.\n"
-            f"Slug: harbour-report-{number}\n\n"
-            f"The harbour authority published report {number}, which mentions {word}.\n")
 
 
 @pytest.fixture(scope="module")

@@ -650,11 +650,12 @@ def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
     # the build stops while it runs. Only the pages it can index, and a
     # frugal allocator: the same index with a third less memory
     # (newsroom/compat/pagefind.py).
-    from newsroom.build.search_parts import BUNDLE, SearchIndex, index_site
+    from newsroom.build.search_parts import (BUNDLE, MAX_PARTS, SearchIndex, index_site,
+                                             valid_parts)
 
-    if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= 64:
+    if not valid_parts(parts):
         return SearchIndex([], [f"settings: SEARCH_INDEX_PARTS is {parts!r}; it must be a "
-                                "whole number from 1 to 64 (4 by default)"])
+                                f"whole number from 1 to {MAX_PARTS} (4 by default)"])
     live_bundle = live / BUNDLE if live is not None and (live / BUNDLE).is_dir() else None
     return index_site(site, parts, _run_searchers, record, live_bundle, mode)
 

@@ -32,6 +32,7 @@ With no page marked ``data-pagefind-body``, Pagefind indexes every page's
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -43,9 +44,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsroom.build import up_to_date
 from newsroom.compat import pagefind
 
 RECORD_VERSION = 1
+MAX_PARTS = 64
 BUNDLE = "pagefind"
 PARTS_FILE = "parts.json"
 PART_PREFIX = "part-"
@@ -147,8 +150,7 @@ class SearchIndex:
 
 
 def record_path(cache: Path, output: Path) -> Path:
-    digest = hashlib.sha256(os.fsencode(os.path.abspath(output))).hexdigest()[:32]
-    return Path(cache) / "search" / f"{digest}.json"
+    return up_to_date.record_path(cache, Path(os.path.abspath(output)), "search")
 
 
 def load_record(path: Path | None) -> dict:
@@ -165,15 +167,8 @@ def load_record(path: Path | None) -> dict:
 
 def save_record(path: Path | None, record: dict | None) -> None:
     """Keep ``record`` at ``path``; a cache that cannot be written only costs time."""
-    if path is None or record is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    if path is not None and record is not None:
+        up_to_date.save_json(path, record)
 
 
 #: Configuration files Pagefind reads from the folder it runs in.
@@ -191,13 +186,7 @@ def _tool_key(parts: int) -> str:
     configuration files, and our code around it.
     """
     digest = hashlib.sha256()
-
-    def feed(*values) -> None:
-        for value in values:
-            data = value if isinstance(value, bytes) else str(value).encode(
-                "utf-8", "surrogateescape")
-            digest.update(len(data).to_bytes(8, "big") + data)
-
+    feed = functools.partial(up_to_date._feed, digest)
     feed(RECORD_VERSION, parts, pagefind.installed_version(), pagefind.PINNED_VERSION,
          *pagefind.executable())
     try:
@@ -214,6 +203,11 @@ def _tool_key(parts: int) -> str:
         except OSError:
             feed(path, "missing")
     return digest.hexdigest()
+
+
+def valid_parts(value) -> bool:
+    """Whether ``value`` is a number of parts the index can have (1 to ``MAX_PARTS``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PARTS
 
 
 def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -> bool:

@@ -156,9 +156,25 @@ def output_digest(output: Path, ignore=lambda name: False) -> str:
     return digest.hexdigest()
 
 
-def record_path(cache_path: str | Path, output: Path) -> Path:
+def record_path(cache_path: str | Path, output: Path, kind: str = "builds") -> Path:
+    """Where a record of ``kind`` about the output folder ``output`` is kept in the cache."""
     name = hashlib.sha256(str(output).encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    return Path(cache_path) / "builds" / f"{name}.json"
+    return Path(cache_path) / kind / f"{name}.json"
+
+
+def save_json(path: Path, data) -> None:
+    """Write ``data`` as JSON to ``path`` atomically; a cache that cannot be written is no error."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".record-", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(data, file, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def is_up_to_date(record: Path, fingerprint: str, output: Path, now: datetime,
@@ -179,23 +195,16 @@ def is_up_to_date(record: Path, fingerprint: str, output: Path, now: datetime,
 def write_record(record: Path, fingerprint: str, output: Path, valid_until: datetime | None,
                  ignore=lambda name: False) -> None:
     """Keep what this build read and wrote; a cache that cannot be written is no error."""
-    temporary = None
     try:
-        data = {
-            "version": RECORD_VERSION,
-            "fingerprint": fingerprint,
-            "valid_until": valid_until.astimezone(UTC).isoformat() if valid_until else None,
-            "output": output_digest(output, ignore),
-        }
-        record.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".record-", dir=record.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file)
-        os.replace(temporary, record)
+        output_now = output_digest(output, ignore)
     except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        return
+    save_json(record, {
+        "version": RECORD_VERSION,
+        "fingerprint": fingerprint,
+        "valid_until": valid_until.astimezone(UTC).isoformat() if valid_until else None,
+        "output": output_now,
+    })
 
 
 def forget(record: Path) -> None:

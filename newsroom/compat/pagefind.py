@@ -259,7 +259,7 @@ def _inside_raw_text(lowered: bytes, position: int) -> bool:
     return False
 
 
-def _has_body(path: Path) -> bool:
+def _mentions_body(path: Path) -> bool:
     return mentions_body(path.read_bytes())
 
 
@@ -288,7 +288,7 @@ def indexed_pages_glob(site: Path) -> str | None:
     shapes = set()
     for folder, _subfolders, names in os.walk(site):
         for name in names:
-            if name.endswith(".html") and _has_body(Path(folder, name)):
+            if name.endswith(".html") and _mentions_body(Path(folder, name)):
                 depth = len(Path(folder).relative_to(site).parts)
                 # A name with a glob character in it would need escaping:
                 # any .html file at that depth is a safe superset.

@@ -872,7 +872,8 @@ class PreviewWorker:
         settings = self._settings()  # here: it turns logging off while it reads them
 
         def run():
-            from newsroom.build.search_parts import BUNDLE, index_site, record_path, save_record
+            from newsroom.build.search_parts import (BUNDLE, index_site, record_path,
+                                                     save_record, valid_parts)
 
             def searchers(jobs):
                 for arguments, environment, _part in jobs:
@@ -883,7 +884,7 @@ class PreviewWorker:
                 return []
 
             parts = settings["SEARCH_INDEX_PARTS"]
-            if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= 64:
+            if not valid_parts(parts):
                 parts = 1  # a full build reports the setting; the preview still searches
             while True:
                 self._index_again = False

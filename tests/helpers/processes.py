@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 
@@ -44,3 +47,29 @@ def alive(pid: int) -> bool:
         return _stat_fields(pid)[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+def freeze_pagefind(build: subprocess.Popen, wanted: int = 1, timeout: float = 120) -> list[int]:
+    """Stop (SIGSTOP) the build's Pagefind children as they start, until ``wanted`` are; their pids.
+
+    A stopped Pagefind stays "running" for as long as the test needs, so the
+    signal sent to the build next always lands while Pagefind runs. Fewer
+    than ``wanted`` when the build ended or ``timeout`` passed first.
+    """
+    frozen: list[int] = []
+    deadline = time.monotonic() + timeout
+    while len(frozen) < wanted and time.monotonic() < deadline and build.poll() is None:
+        for child in children(build.pid):
+            if child in frozen:
+                continue
+            try:
+                argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            # `python -m pagefind ...` or the binary itself; not a fork of the
+            # build, whose arguments may mention "pagefind" too.
+            if b"pagefind" in argv or os.path.basename(argv[0]).startswith(b"pagefind"):
+                os.kill(child, signal.SIGSTOP)
+                frozen.append(child)
+        time.sleep(0.001)
+    return frozen

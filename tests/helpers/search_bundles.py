@@ -8,6 +8,20 @@ from pathlib import Path
 
 MAGIC = b"pagefind_dcd"
 
+# Invented words, one per harbour story: each is in exactly one page of the
+# index, and the stories' pages fall into every part of a 4-part index.
+PART_WORDS = ["quillomax", "brandivore", "tesselunk", "vorpalite", "glimmerant", "sproketine",
+              "murvanish", "zelquorin"]
+
+
+def harbour_story(number: int, word: str) -> str:
+    """A story whose only uncommon word is ``word`` (page ``2024/05/harbour-report-<n>/``)."""
+    return (f"Title: Harbour report number {number}\nDate: 2024-05-{number + 1:02d} 09:00\n"
+            f"Category: News\nTags: Harbour\nAuthors: Staff Reporter\n"
+            f"Summary: The harbour authority's report number {number}.\n"
+            f"Slug: harbour-report-{number}\n\n"
+            f"The harbour authority published report {number}, which mentions {word}.\n")
+
 
 def bundles(output: Path) -> list[Path]:
     """``pagefind/`` and every part folder ``pagefind/parts.json`` names."""
@@ -16,13 +30,15 @@ def bundles(output: Path) -> list[Path]:
     return [primary] + [primary / name for name in names]
 
 
+def bundle_fragments(bundle: Path) -> list[bytes]:
+    """The fragments of one bundle, decompressed (Pagefind's magic prefix dropped)."""
+    return [gzip.decompress(path.read_bytes()).removeprefix(MAGIC)
+            for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+
+
 def fragments(output: Path) -> list[bytes]:
-    """Every indexed page's fragment, decompressed (Pagefind's magic prefix dropped)."""
-    found = []
-    for bundle in bundles(output):
-        for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
-            found.append(gzip.decompress(path.read_bytes()).removeprefix(MAGIC))
-    return found
+    """Every indexed page's fragment, decompressed, from every bundle."""
+    return [fragment for bundle in bundles(output) for fragment in bundle_fragments(bundle)]
 
 
 def fragment_urls(output: Path) -> list[str]:

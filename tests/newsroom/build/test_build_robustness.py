@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from helpers.building import ROOT, copy_content, error_lines, run_build
-from helpers.processes import alive, children
+from helpers.processes import alive, freeze_pagefind
 from newsroom.publish.releases import copy_site
 
 SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
@@ -67,28 +67,6 @@ def build_command(output: Path, cache: Path, *extra: str, search: bool = False) 
 def start_build(command: list[str]) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def freeze_pagefind(build: subprocess.Popen, timeout: float = 120) -> int | None:
-    """Stop (SIGSTOP) the build's Pagefind child as soon as it starts; its pid.
-
-    A stopped Pagefind stays "running" for as long as the test needs, so the
-    signal sent to the build next always lands while Pagefind runs.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and build.poll() is None:
-        for child in children(build.pid):
-            try:
-                argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            # `python -m pagefind ...`, then the binary it execs; not a fork
-            # of the build itself, whose arguments may mention "pagefind" too.
-            if b"pagefind" in argv or os.path.basename(argv[0]).startswith(b"pagefind"):
-                os.kill(child, signal.SIGSTOP)
-                return child
-        time.sleep(0.001)
-    return None
 
 
 def wait_for_staging(build: subprocess.Popen, output: Path, timeout: float = 120) -> None:
@@ -262,7 +240,7 @@ def test_sigkill_leaves_no_pagefind_and_next_build_removes_its_folders(reference
     build = start_build(build_command(previous_site, cache, search=True))
     pagefind = None
     try:
-        pagefind = freeze_pagefind(build)
+        pagefind = next(iter(freeze_pagefind(build)), None)
         assert pagefind, f"Pagefind never ran: {build.communicate()[1]}"
         build.kill()
         build.wait(timeout=60)
@@ -292,7 +270,7 @@ def test_sigterm_during_pagefind_cleans_up_and_stops_pagefind(reference, previou
     build = start_build(build_command(previous_site, reference[0], search=True))
     pagefind = None
     try:
-        pagefind = freeze_pagefind(build)
+        pagefind = next(iter(freeze_pagefind(build)), None)
         assert pagefind, f"Pagefind never ran: {build.communicate()[1]}"
         build.terminate()
         stdout, stderr = build.communicate(timeout=60)

@@ -13,27 +13,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from helpers import search_bundles
 from helpers.building import ROOT, copy_content, hash_tree, run_build, write_files
+from helpers.processes import alive, freeze_pagefind
+from helpers.search_bundles import PART_WORDS as WORDS, harbour_story as story
 from newsroom.build.search_parts import part_of
 
 PARTS = 4
-# Invented words, one per story: each is in exactly one page of the index.
-WORDS = ["quillomax", "brandivore", "tesselunk", "vorpalite", "glimmerant", "sproketine",
-         "murvanish", "zelquorin"]
-
-
-def story(number: int, word: str) -> str:
-    return (f"Title: Harbour report number {number}\nDate: 2024-05-{number + 1:02d} 09:00\n"
-            f"Category: News\nTags: Harbour\nAuthors: Staff Reporter\n"
-            f"Summary: The harbour authority's report number {number}.\n"
-            f"Slug: harbour-report-{number}\n\n"
-            f"The harbour authority published report {number}, which mentions {word}.\n")
 
 
 def story_page(number: int) -> str:
@@ -109,18 +99,12 @@ def test_every_story_is_in_exactly_the_part_its_path_gives(parted):
     assert search_bundles.page_count(output) == len(pages)
     for bundle in search_bundles.bundles(output):
         number = primary if bundle.name == "pagefind" else int(bundle.name.removeprefix("part-"))
-        urls = sorted(json.loads(fragment)["url"] for fragment in _bundle_fragments(bundle))
+        urls = sorted(json.loads(fragment)["url"]
+                      for fragment in search_bundles.bundle_fragments(bundle))
         assert urls == sorted("/" + page.removesuffix("index.html") for page in pages
                               if part_of(page, PARTS) == number), bundle
     assert search_bundles.fragment_urls(output) == sorted(
         "/" + page.removesuffix("index.html") for page in pages)
-
-
-def _bundle_fragments(bundle: Path) -> list[bytes]:
-    import gzip
-
-    return [gzip.decompress(path.read_bytes()).removeprefix(search_bundles.MAGIC)
-            for path in sorted((bundle / "fragment").glob("*.pf_fragment"))]
 
 
 def test_only_parts_whose_pages_changed_are_indexed_again(parted, tmp_path):
@@ -236,31 +220,8 @@ def test_a_bad_number_of_parts_is_a_clear_error(parted, tmp_path, value):
 
 # --- stopped while parts are being indexed ---------------------------------------------
 
-def _frozen_searchers(build: subprocess.Popen, wanted: int, timeout: float = 120) -> list[int]:
-    """Stop (SIGSTOP) the build's Pagefind processes as they start, until ``wanted`` run."""
-    from helpers.processes import children
-
-    frozen: list[int] = []
-    deadline = time.monotonic() + timeout
-    while len(frozen) < wanted and time.monotonic() < deadline and build.poll() is None:
-        for child in children(build.pid):
-            if child in frozen:
-                continue
-            try:
-                argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if os.path.basename(argv[0]).startswith(b"pagefind") or b"pagefind" in argv:
-                os.kill(child, signal.SIGSTOP)
-                frozen.append(child)
-        time.sleep(0.001)
-    return frozen
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and signals")
 def test_a_stop_signal_ends_every_part_being_indexed(parted, tmp_path):
-    from helpers.processes import alive
-
     content, base = parted
     output = tmp_path / "output"
     assert build(content, output, tmp_path / "first-cache").returncode == 0
@@ -273,7 +234,7 @@ def test_a_stop_signal_ends_every_part_being_indexed(parted, tmp_path):
                                stderr=subprocess.PIPE, text=True)
     frozen: list[int] = []
     try:
-        frozen = _frozen_searchers(started, 2)
+        frozen = freeze_pagefind(started, 2)
         assert len(frozen) == 2, f"two Pagefind processes never ran: {started.communicate()[1]}"
         started.terminate()
         _stdout, stderr = started.communicate(timeout=60)
