@@ -7,7 +7,10 @@ test suite (which runs it as ``python -m newsroom.build``).
    Stories read as in an earlier build come from the read cache, the others
    are read by worker processes (``newsroom.build.read_cache``); a forked
    child renders pages and feeds ahead of the build process, which writes
-   them all (``newsroom.build.parallel_render``).
+   them all (``newsroom.build.parallel_render``): a page or feed whose bytes
+   the output folder already has is hard-linked from it instead, with its
+   compressed copies when the last build's record vouches for them
+   (``newsroom.build.published_links``).
 2. Every warning or error Pelican or a plugin logs is collected (and made
    clear by ``newsroom.core.problems``); the build goes on so that all problems
    are reported in one run. A crash after reported problems is their
@@ -69,6 +72,7 @@ from newsroom.build.precompress import precompress
 from newsroom.build import parallel_render
 from newsroom.build.read_cache import ReadCache
 from newsroom.publish.releases import make_readable, ordinary_modes
+from newsroom.build.published_links import PublishedLinks, save_record as save_copies_record
 from newsroom.build.search_parts import record_path as _search_record_path, save_record
 from newsroom.build.site_files import immutable_files, write_immutable_list
 
@@ -364,6 +368,9 @@ def _swap_into_place(staging: Path, output: Path) -> None:
         except OSError:
             os.replace(previous, output)  # put the old site back, then report
             raise
+        # (Files linked from the old site lose a name here, which changes
+        # their ctime: the up-to-date record's digest of the output is made
+        # after this.)
         shutil.rmtree(previous, ignore_errors=True)
     else:
         os.replace(staging, output)
@@ -474,9 +481,10 @@ class CompressWhileWriting:
     BATCH = 48  # files per hand-out
     NICE = 10
 
-    def __init__(self, staging: Path, search: bool):
+    def __init__(self, staging: Path, search: bool, links=None):
         self.staging = staging
         self.search = search
+        self.links = links  # PublishedLinks: pages whose copies were linked are left alone
         self.settings: dict | None = None
         self.compressing = None
         self._enabled: bool | None = None
@@ -488,7 +496,7 @@ class CompressWhileWriting:
 
             settings = self.settings or {}
             self._enabled = bool(self.search and settings.get("PRECOMPRESS") and available())
-        if not self._enabled:
+        if not self._enabled or (self.links is not None and self.links.has_copies(path)):
             return
         self._waiting.append(os.fspath(path))
         if len(self._waiting) >= self.BATCH:
@@ -516,12 +524,14 @@ def _compress_when_written(path, **_context) -> None:
 
 def run_pelican(settings_path: Path, staging: Path, overrides: dict,
                 output: Path | None = None, settings_out: dict | None = None,
-                while_writing: CompressWhileWriting | None = None) -> list[str]:
+                while_writing: CompressWhileWriting | None = None,
+                links=None) -> list[str]:
     """Render the site with Pelican into ``staging``; return problems found.
 
     ``settings_out``, when given, receives the settings the build ran with
     (plugins' additions included). ``while_writing`` gets each file Pelican
-    writes.
+    writes. ``links`` (a ``PublishedLinks``): pages and feeds whose bytes
+    ``output`` already publishes are linked from it, not written.
     """
     # Imported here so that `--help` and errors in arguments stay fast.
     import pelican.log  # noqa: F401  (installs Pelican's logger class)
@@ -565,6 +575,13 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             _state.while_writing = while_writing
             signals.content_written.connect(_compress_when_written)
             signals.feed_written.connect(_compress_when_written)
+        if links is not None and output is not None:
+            # What the published site has byte for byte is linked from it
+            # (newsroom/build/published_links.py).
+            links.configure(published_copies_record(site.settings, output),
+                            compression_key(site.settings))
+            make_writer = site._get_writer
+            site._get_writer = lambda: links.install(make_writer())
         # Pages and feeds rendered on two cores (newsroom/build/parallel_render.py).
         parallel_render.install(site)
         site.run()
@@ -658,6 +675,21 @@ def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
                                 f"whole number from 1 to {MAX_PARTS} (4 by default)"])
     live_bundle = live / BUNDLE if live is not None and (live / BUNDLE).is_dir() else None
     return index_site(site, parts, _run_searchers, record, live_bundle, mode)
+
+
+def compression_key(settings: dict) -> str | None:
+    """What decides the publishing build's compressed copies (None: it makes none)."""
+    from newsroom.build.precompress import available, compression_key as key
+
+    return key() if settings.get("PRECOMPRESS") and available() else None
+
+
+def published_copies_record(settings: dict, output: Path) -> Path | None:
+    """Where the record of the published compressed copies is kept (None: nowhere)."""
+    from newsroom.build.published_links import record_path
+
+    cache = settings.get("CACHE_PATH")
+    return record_path(cache, output) if cache else None
 
 
 def search_record(settings: dict, output: Path) -> Path | None:
@@ -765,7 +797,8 @@ def build(
                 staging = _staging_dir(output, inside)
             settings: dict = {}
             searched = None
-            while_writing = CompressWhileWriting(staging, search)
+            links = PublishedLinks(staging, output if output.is_dir() else None, modes[1])
+            while_writing = CompressWhileWriting(staging, search, links)
             compressing = None
             try:
                 # Pelican's pages and feeds are compressed as they are written
@@ -773,9 +806,9 @@ def build(
                 # them; finish_site then compresses what Pagefind and it wrote
                 # (the same files in the end as one pass after).
                 problems = run_pelican(settings_path, staging, overrides or {}, output,
-                                       settings, while_writing)
+                                       settings, while_writing, links)
                 compressing = while_writing.compressing
-                if not problems and search and settings["PRECOMPRESS"]:
+                if not problems and settings["PRECOMPRESS"]:
                     from newsroom.build.precompress import Precompression, available
 
                     if compressing is None and available():
@@ -783,6 +816,8 @@ def build(
                             staging, cache=Path(settings["COMPRESSION_CACHE_PATH"]),
                             nice=CompressWhileWriting.NICE)
                     if compressing is not None:
+                        # Pages linked with their copies are compressed already.
+                        compressing.adopt(staging / relative for relative in links.with_copies)
                         with _signals_wait():  # a signal raised in a fork handler is lost
                             compressing.start()
                 if not problems and search:
@@ -806,6 +841,9 @@ def build(
                 _swap_into_place(staging, output)
             if searched is not None:
                 save_record(search_record(settings, output), searched.record)
+            save_copies_record(published_copies_record(settings, output), output,
+                               compression_key(settings) if compressing is not None else None,
+                               compressing.handed_out if compressing is not None else ())
             if unchanged:
                 # With SOURCE_DATE_EPOCH the time is an input like the others.
                 until = None if os.environ.get("SOURCE_DATE_EPOCH") else output_valid_until()

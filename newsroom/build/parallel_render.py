@@ -95,7 +95,10 @@ Checked:
   list of written pages would have to run after the sharded ones, which it
   does: only ``ArticlesGenerator`` and ``PagesGenerator`` are sharded, and
   the child stops at the first generator that is not one of them.)
-* **The writer** is Pelican's ``Writer`` or ``news_feeds.NewsFeedWriter``.
+* **The writer** is Pelican's ``Writer`` or ``news_feeds.NewsFeedWriter``,
+  with no method replaced on the instance except the ``_open_w`` of
+  ``newsroom.build.published_links`` (it only decides how the build process
+  puts a file in place; the child's is replaced by ``writes_nowhere``).
   Feed units are sharded too: ``NewsFeedWriter`` reads the photo files
   (already in the output: photos are encoded at ``all_generators_finalized``)
   and caches absolute HTML per story (a cache); a feed with no dates or
@@ -262,7 +265,9 @@ def why_not_shard(generators, writer) -> str | None:
         return f"writer {writer_name} is not known to be safe to shard"
     for method in ("write_file", "write_feed", "_open_w", "_create_new_feed",
                    "_add_item_to_the_feed"):
-        if method in vars(writer):
+        if method in vars(writer) and not (
+                method == "_open_w"
+                and getattr(vars(writer)[method], "__newsroom_published_links__", False)):
             return f"the writer's {method} is replaced on the instance"
     for name in OUTPUT_SIGNALS:
         for receiver in _receivers(getattr(signals, name)):

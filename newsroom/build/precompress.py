@@ -107,6 +107,8 @@ import zlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
+from newsroom.core.output_files import write_new_file
+
 MIN_SIZE = 1024  # bytes: files of this size or smaller are not worth a request header
 TEXT_SUFFIXES = (".html", ".css", ".js", ".mjs", ".json", ".xml", ".txt", ".svg", ".map",
                  ".webmanifest", ".wasm")
@@ -155,6 +157,15 @@ def cache_folder() -> str:
     return (f"gzip-l{GZIP_LEVEL}-mtime0-zlib{zlib.ZLIB_RUNTIME_VERSION}-py{python}"
             f"+brotli-q{BROTLI_QUALITY}-{BROTLI_MODE}-w{BROTLI_WINDOW}"
             f"-brotli{brotli.__version__}-e{ENTRY_FORMAT}")
+
+
+def compression_key(min_size: int = MIN_SIZE) -> str:
+    """Everything that decides which files get copies and what their bytes are.
+
+    A copy published by a build with the same key is the copy this build
+    would make of the same file (newsroom/build/published_links.py).
+    """
+    return f"{cache_folder()}+min{min_size}+{','.join(SUFFIXES)}+{','.join(TEXT_SUFFIXES)}"
 
 
 def pack(copies: list[bytes]) -> bytes:
@@ -305,17 +316,6 @@ def _read(path: str) -> bytes:
         return handle.readall()
 
 
-def _write_new(path: str, data: bytes) -> None:
-    """``data`` as the file ``path`` (created, or emptied first), with the fewest system calls."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view):]
-    finally:
-        os.close(handle)
-
-
 def _finish_batch(batch: list[str], folder: str | None, now: float) -> None:
     """Write ``.gz`` and ``.br`` beside each file of ``batch``; in a worker process.
 
@@ -336,7 +336,8 @@ def _finish_batch(batch: list[str], folder: str | None, now: float) -> None:
             if writable:
                 writable = write_entry(folder, digest, pack(copies))
         for suffix, copy in zip(SUFFIXES, copies):
-            _write_new(path + suffix, copy)  # a new file of the output's own
+            # A new file: one there may be a link to a published copy.
+            write_new_file(path + suffix, copy)
 
 
 def _batches(files: list[tuple[str, int]], workers: int) -> list[list[str]]:
@@ -433,14 +434,8 @@ class Precompression:
         self._hand_out()
         return self
 
-    def hand_out(self, paths) -> None:
-        """Hand out these files of the site (absolute paths) now, if they are to be compressed.
-
-        For a build that is still writing: the files must be written in
-        full. One that changes or goes away afterwards is seen by
-        ``finish()``, which compresses it again or removes its copies.
-        """
-        files = []
+    def _new_files(self, paths):
+        """(site path, path, stat) of each of these files (absolute paths) not handed out yet."""
         root = str(self.site)
         for path in paths:
             path = os.fspath(path)
@@ -451,10 +446,29 @@ class Precompression:
                 info = os.stat(path, follow_symlinks=False)
             except OSError:
                 continue
-            if stat.S_ISREG(info.st_mode) and wants_precompression(path, info.st_size,
-                                                                    self.min_size):
-                files.append((relative, path, info))
-        self._submit(files)
+            yield relative, path, info
+
+    def hand_out(self, paths) -> None:
+        """Hand out these files of the site (absolute paths) now, if they are to be compressed.
+
+        For a build that is still writing: the files must be written in
+        full. One that changes or goes away afterwards is seen by
+        ``finish()``, which compresses it again or removes its copies.
+        """
+        self._submit([(relative, path, info) for relative, path, info in self._new_files(paths)
+                      if stat.S_ISREG(info.st_mode)
+                      and wants_precompression(path, info.st_size, self.min_size)])
+
+    def adopt(self, paths) -> None:
+        """Take these files of the site (absolute paths) as compressed already.
+
+        Their ``.gz`` and ``.br`` are in place (linked from the published
+        site, newsroom/build/published_links.py): they are not handed out, and
+        ``finish()`` compresses one again only if it changes.
+        """
+        for relative, _, info in self._new_files(paths):
+            self.handed_out.add(relative)
+            self._seen[relative] = _identity(info)
 
     def _hand_out(self) -> None:
         files = [(relative, path, info) for relative, path, info

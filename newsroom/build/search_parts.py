@@ -154,15 +154,7 @@ def record_path(cache: Path, output: Path) -> Path:
 
 
 def load_record(path: Path | None) -> dict:
-    if path is None:
-        return {}
-    try:
-        record = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
-        return {}
-    return record
+    return up_to_date.load_json(path, RECORD_VERSION)
 
 
 def save_record(path: Path | None, record: dict | None) -> None:

@@ -162,6 +162,19 @@ def record_path(cache_path: str | Path, output: Path, kind: str = "builds") -> P
     return Path(cache_path) / kind / f"{name}.json"
 
 
+def load_json(path: Path | None, version: int) -> dict:
+    """The record at ``path`` if it is a JSON object of ``version``; else {} (no record)."""
+    if path is None:
+        return {}
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or record.get("version") != version:
+        return {}
+    return record
+
+
 def save_json(path: Path, data) -> None:
     """Write ``data`` as JSON to ``path`` atomically; a cache that cannot be written is no error."""
     temporary = None

@@ -428,21 +428,24 @@ def skip_output(generators) -> None:
         generator.generate_output = _no_output
 
 
-class _ChangedOnlyFile(io.StringIO):
-    """Text for one output file, written on close only if its bytes change
-    (``newsroom.core.output_files``)."""
+class TextOnClose(io.StringIO):
+    """Text for one output file, handed to ``place(path, bytes)`` on close.
 
-    def __init__(self, path: str, encoding: str, written: list):
+    For writers that decide how a file is put in place: only if its bytes
+    change (``changed_only_writer``), or linked from the published site
+    (newsroom/build/published_links.py).
+    """
+
+    def __init__(self, path: str, encoding: str, place):
         super().__init__()
-        self._path, self._encoding, self._written = path, encoding, written
+        self._path, self._encoding, self._place = path, encoding, place
 
     def close(self) -> None:
         if self.closed:
             return
         data = self.getvalue().encode(self._encoding)
         super().close()
-        if write_bytes_if_changed(self._path, data):
-            self._written.append(self._path)
+        self._place(self._path, data)
 
 
 def _claim_file(writer, filename: str, override: bool) -> bool:
@@ -485,7 +488,11 @@ def changed_only_writer(base: type) -> type:
         def _open_w(self, filename, encoding, override=False):
             if not _claim_file(self, filename, override):
                 return open(os.devnull, "w", encoding=encoding)
-            return _ChangedOnlyFile(filename, encoding, self.written)
+            return TextOnClose(filename, encoding, self._place_if_changed)
+
+        def _place_if_changed(self, path: str, data: bytes) -> None:
+            if write_bytes_if_changed(path, data):  # newsroom/core/output_files.py
+                self.written.append(path)
 
     return ChangedOnlyWriter
 

@@ -98,7 +98,8 @@ def test_benchmark_builds_every_story_four_ways_and_prints_the_table(tmp_path, c
     work = tmp_path / "work"
     result = subprocess.run(
         [sys.executable, str(BENCH / "build.py"), "--stories", "8", "--words", "100",
-         "--runs", "1", "--writers", str(WRITERS), "--workdir", str(work),
+         "--runs", "1", "--change-runs", "2", "--writers", str(WRITERS),
+         "--workdir", str(work),
          # The photo cache the test suite's builds share, without the
          # warm-up build: the first build encodes only what it does not hold yet.
          "--photo-cache", str(ROOT / ".cache" / "photos"), "--no-warm-up"],
@@ -119,10 +120,11 @@ def test_benchmark_builds_every_story_four_ways_and_prints_the_table(tmp_path, c
     # The no-change rebuild found the development build's output and caches
     # as its counted run left them: nothing to do.
     assert "Up to date" in (work / "logs" / "rebuild-0.log").read_text(encoding="utf-8")
-    # The last run changed the newest story: the publishing output shows it.
+    # The last two runs changed the newest story, each once more: the
+    # publishing output shows both changes.
     newest = max(stories, key=lambda story: story.date)
     page = (outputs["publish"] / newest.url() / "index.html").read_text(encoding="utf-8")
-    assert "One more sentence" in page
+    assert page.count("One more sentence") == 2
 
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     header = rows[0]
@@ -135,7 +137,7 @@ def test_benchmark_builds_every_story_four_ways_and_prints_the_table(tmp_path, c
     assert labels[2].startswith("stock Pelican 4.12")
     assert labels[3].startswith("Hugo 0.168")
     assert labels[4].startswith("ours, development, no change")
-    assert labels[5].startswith("ours, publishing, one story changed")
+    assert labels[5] == "ours, publishing, one story changed (median of 2)"
     stock_row = rows[4].split(" | ")
     assert stock_row[3] == "1.00×"
     assert "Machine:" in result.stdout and "Python " in result.stdout

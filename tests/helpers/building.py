@@ -219,12 +219,14 @@ def run_pelican(
     settings: Path = DEVELOPMENT,
     overrides: dict | None = None,
     env: dict | None = None,
+    links=None,
 ) -> PelicanRun:
     """Render with Pelican in this process, with only ``plugins`` and CORE_PLUGINS.
 
     ``overrides`` are settings as ``-e KEY=VALUE`` gives them (``PATH`` for a
     content folder of the test's own); ``env`` is set while the settings are
-    read and Pelican runs (``SOURCE_DATE_EPOCH``, ``SITEURL``). Photo
+    read and Pelican runs (``SOURCE_DATE_EPOCH``, ``SITEURL``); ``links``, a
+    ``PublishedLinks``, links what its published folder has already. Photo
     encoders run in this process (``PHOTO_WORKERS`` 1): no forking of the
     test process; and every story is read afresh (``READ_CACHE`` False: no
     read cache, so no reader workers either), whatever earlier runs kept. What plugins print is in ``stdout``.
@@ -248,7 +250,8 @@ def run_pelican(
                 problems = render(settings, output,
                                   {"PHOTO_WORKERS": 1, "READ_CACHE": False,
                                    **(overrides or {}), "PLUGINS": chosen},
-                                  output, resolved)
+                                  Path(links.live) if links is not None and links.live
+                                  else output, resolved, links=links)
         finally:
             _forget_earlier_runs()
     return PelicanRun(output, problems, resolved, printed.getvalue())

@@ -1,0 +1,211 @@
+"""Pages and feeds whose bytes are already published: hard-linked, not written again.
+
+A full build renders every page and feed into a fresh staging folder
+(``newsroom.build.driver``). After one story changed, nearly all of them
+come out byte for byte as the published site has them, and writing them
+again (with their ``.gz`` and ``.br`` copies: three new files a page) was
+most of the system time such a build spent, and what made deleting the old
+site at the swap slow.
+
+``PublishedLinks.install(writer)`` gives Pelican's writer (in the build
+process; the render child of ``newsroom.build.parallel_render`` writes
+nothing) an ``_open_w`` that keeps Pelican's one-write-per-file rule
+(``newsroom.compat.pelican._claim_file``) and, when the file is closed:
+
+* if the output folder (the published site) has a regular file at the same
+  path, with the same bytes and the mode the build gives, hard-links it
+  into the staging folder instead of writing;
+* links its ``.gz`` and ``.br`` too, when the record of the last build
+  (``compressed/<hash of the output path>.json`` in ``CACHE_PATH``, saved by
+  ``save_record`` after each swap) says they are the copies that build made
+  of exactly that file (size, modification time and inode of all three)
+  with the compression this build uses (``precompress.compression_key``);
+  the compression workers then leave that page alone
+  (``Precompression.adopt``);
+* otherwise writes the file as Pelican would.
+
+A linked file *is* the published file until the swap, so nothing may write
+into it: this writer and the compression workers put every file they
+write in place as a new file, removing whatever is there first
+(``newsroom.core.output_files.write_new_file``; a second write of one file,
+Pelican's ``override``, also removes the copies linked with the first);
+``make_readable`` changes no mode (a file is linked only with the mode
+already right); Pagefind and the sorting of its filters work in folders of
+their own. A build that fails or is stopped removes the staging folder,
+which only removes the links. tests/newsroom/build/test_published_links.py
+checks that a change build equals a clean build byte for byte and that a
+build failing after linking leaves every published file as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from pathlib import Path
+
+from newsroom.build import up_to_date
+from newsroom.core.output_files import write_new_file
+
+RECORD_VERSION = 1
+COPY_SUFFIXES = (".gz", ".br")
+
+
+def _identity(info: os.stat_result) -> list[int]:
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def record_path(cache: str | Path, output: Path) -> Path:
+    """Where the record of the published compressed copies of ``output`` is kept."""
+    return up_to_date.record_path(cache, Path(os.path.abspath(output)), "compressed")
+
+
+def load_record(path: Path | None, key: str) -> dict[str, list]:
+    """{site path: [identity of the file, of its .gz, of its .br]}, if made with ``key``."""
+    record = up_to_date.load_json(path, RECORD_VERSION)
+    if record.get("key") != key or not isinstance(record.get("files"), dict):
+        return {}
+    return record["files"]
+
+
+def save_record(path: Path | None, output: Path, key: str | None, files) -> None:
+    """Record the compressed copies of ``files`` (site paths) as published in ``output``.
+
+    ``key`` None (no compression): an empty record. A cache that cannot be
+    written only costs time.
+    """
+    if path is None:
+        return
+    found = {}
+    if key is not None:
+        for relative in files:
+            base = os.path.join(output, relative)
+            try:
+                found[relative] = [_identity(os.lstat(base + suffix))
+                                   for suffix in ("", *COPY_SUFFIXES)]
+            except OSError:
+                continue  # no copies (a small file): nothing to link next time
+    up_to_date.save_json(path, {"version": RECORD_VERSION, "key": key, "files": found})
+
+
+class PublishedLinks:
+    """Links files from the published ``live`` folder into ``staging`` where the bytes match.
+
+    ``file_mode``: the mode the build gives files (a file with another mode
+    is not linked: making it readable would change the published file).
+    ``configure(record, compression_key)`` once the settings are known,
+    ``install(writer)`` on the writer Pelican makes. ``live`` None (no
+    published site yet): every file is written.
+    """
+
+    def __init__(self, staging: Path, live: Path | None, file_mode: int | None):
+        self.staging = os.path.abspath(staging)
+        self.live = os.path.abspath(live) if live is not None and Path(live).is_dir() else None
+        self.file_mode = file_mode
+        self.copies: dict[str, list] = {}  # the record of the published copies
+        self.linked: set[str] = set()  # site paths linked from the published site
+        self.with_copies: set[str] = set()  # ... whose .gz and .br were linked too
+        self.written = 0
+
+    def configure(self, record: Path | None, compression_key: str | None) -> None:
+        """Read the record of the published copies (``compression_key`` None: no copies)."""
+        self.copies = {} if compression_key is None else load_record(record, compression_key)
+
+    def install(self, writer):
+        """Give ``writer`` (an instance of Pelican's Writer) this ``_open_w``; return it."""
+        from newsroom.compat.pelican import TextOnClose, _claim_file
+
+        def _open_w(filename, encoding, override=False):
+            if not _claim_file(writer, filename, override):
+                return open(os.devnull, "w", encoding=encoding)
+            return TextOnClose(filename, encoding, self.place)
+
+        _open_w.__newsroom_published_links__ = True  # newsroom/build/parallel_render.py
+        writer._open_w = _open_w
+        return writer
+
+    def relative(self, path: str) -> str | None:
+        """``path``'s site path, if it is in the staging folder."""
+        relative = os.path.relpath(os.path.abspath(path), self.staging)
+        if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
+            return None
+        return relative.replace(os.sep, "/")
+
+    def has_copies(self, path) -> bool:
+        """Whether ``path`` (in the staging folder) came with its .gz and .br linked."""
+        relative = self.relative(os.fspath(path))
+        return relative is not None and relative in self.with_copies
+
+    def place(self, path: str, data: bytes) -> None:
+        """Put ``data`` at ``path`` in the staging folder: a link if published as is, else written."""
+        relative = self.relative(path)
+        if relative is not None:
+            self._forget(path, relative)  # a second write (Pelican's override)
+            if self.live is not None and self._link(path, relative, data):
+                return
+        write_new_file(path, data)
+        self.written += 1
+
+    def _forget(self, path: str, relative: str) -> None:
+        """Remove what an earlier write put at ``path`` (never write into it: it may be a link)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        if relative in self.with_copies:
+            for suffix in COPY_SUFFIXES:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path + suffix)
+        self.linked.discard(relative)
+        self.with_copies.discard(relative)
+
+    def _link(self, path: str, relative: str, data: bytes) -> bool:
+        published = os.path.join(self.live, relative)
+        try:
+            info = os.lstat(published)
+            if (not stat.S_ISREG(info.st_mode) or info.st_size != len(data)
+                    or (self.file_mode is not None
+                        and stat.S_IMODE(info.st_mode) != self.file_mode)):
+                return False
+            with open(published, "rb", buffering=0) as handle:
+                if handle.readall() != data:
+                    return False
+            os.link(published, path)
+        except OSError:  # gone meanwhile, another file system, too many links: write it
+            return False
+        try:
+            linked = os.lstat(path)
+        except OSError:
+            linked = None
+        if linked is None or _identity(linked) != _identity(info):
+            # Replaced between reading and linking: not the bytes compared.
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            return False
+        self.linked.add(relative)
+        self._link_copies(published, path, relative, info)
+        return True
+
+    def _link_copies(self, published: str, path: str, relative: str,
+                     info: os.stat_result) -> None:
+        """Link the published .gz and .br of ``relative`` if the record vouches for them."""
+        known = self.copies.get(relative)
+        if not isinstance(known, list) or len(known) != 1 + len(COPY_SUFFIXES) \
+                or known[0] != _identity(info):
+            return
+        made = []
+        try:
+            for suffix, expected in zip(COPY_SUFFIXES, known[1:]):
+                copy = os.lstat(published + suffix)
+                if (not stat.S_ISREG(copy.st_mode) or _identity(copy) != expected
+                        or (self.file_mode is not None
+                            and stat.S_IMODE(copy.st_mode) != self.file_mode)):
+                    raise FileNotFoundError(published + suffix)
+                os.link(published + suffix, path + suffix)
+                made.append(path + suffix)
+                if _identity(os.lstat(path + suffix)) != expected:
+                    raise FileNotFoundError(path + suffix)
+        except OSError:
+            for name in made:  # the compression workers make them instead
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
+            return
+        self.with_copies.add(relative)
