@@ -30,7 +30,9 @@ test suite (which runs it as ``python -m newsroom.build``).
    and compress what Pagefind and that step wrote.
 4. Only if nothing went wrong is the staging folder given ordinary
    permissions (755/644 under umask 022) and swapped in for the output
-   folder. A failed build leaves the previous output untouched.
+   folder. A failed build leaves the previous output untouched: the bytes,
+   modes and times of its files (links made from it change only their
+   ctime and link count).
 
 One build at a time per output folder (a lock file beside it; a second
 build waits). Folders left by a killed build are removed by the next one.
