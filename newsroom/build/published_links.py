@@ -140,14 +140,15 @@ class PublishedLinks:
         """Put ``data`` at ``path`` in the staging folder: a link if published as is, else written."""
         relative = self.relative(path)
         if relative is not None:
-            self._forget(path, relative)  # a second write (Pelican's override)
+            if relative in self.linked:
+                self._forget(path, relative)  # a second write (Pelican's override)
             if self.live is not None and self._link(path, relative, data):
                 return
-        write_new_file(path, data)
+        write_new_file(path, data)  # (removes a file written here before)
         self.written += 1
 
     def _forget(self, path: str, relative: str) -> None:
-        """Remove what an earlier write put at ``path`` (never write into it: it may be a link)."""
+        """Remove the link an earlier write put at ``path``, and its linked copies."""
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         if relative in self.with_copies:

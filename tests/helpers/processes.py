@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -47,6 +48,23 @@ def alive(pid: int) -> bool:
         return _stat_fields(pid)[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def killed_on_exit(build: subprocess.Popen, pids: list[int]):
+    """On leaving the block: SIGKILL each of ``pids`` still alive, and ``build`` if it still runs.
+
+    ``pids`` may be filled inside the block (the children a test froze).
+    """
+    try:
+        yield
+    finally:
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if build.poll() is None:
+            build.kill()
+            build.communicate()
 
 
 def freeze_pagefind(build: subprocess.Popen, wanted: int = 1, timeout: float = 120) -> list[int]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from helpers.building import ROOT, copy_content, error_lines, run_build
-from helpers.processes import alive, freeze_pagefind
+from helpers.processes import alive, freeze_pagefind, killed_on_exit
 from newsroom.publish.releases import copy_site
 
 SEED = "2024-06-15-ruto-macron-infrastructure-haiti-mission.md"
@@ -238,23 +238,18 @@ def test_copy_site_gives_ordinary_permissions(reference, tmp_path):
 def test_sigkill_leaves_no_pagefind_and_next_build_removes_its_folders(reference, previous_site):
     cache = reference[0]
     build = start_build(build_command(previous_site, cache, search=True))
-    pagefind = None
-    try:
-        pagefind = next(iter(freeze_pagefind(build)), None)
+    frozen: list[int] = []
+    with killed_on_exit(build, frozen):
+        frozen += freeze_pagefind(build)
+        pagefind = next(iter(frozen), None)
         assert pagefind, f"Pagefind never ran: {build.communicate()[1]}"
         build.kill()
-        build.wait(timeout=60)
+        build.communicate(timeout=60)
         # Pagefind dies with the build (parent-death signal), even stopped.
         deadline = time.monotonic() + 10
         while alive(pagefind) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not alive(pagefind), "Pagefind outlived the SIGKILLed build"
-    finally:
-        if pagefind and alive(pagefind):
-            os.kill(pagefind, signal.SIGKILL)
-        if build.poll() is None:
-            build.kill()
-        build.communicate()
     stale = [name for name in leftovers(previous_site) if ".staging-" in name]
     assert stale, "a SIGKILLed build cannot clean up: its staging folder stays"
 
@@ -268,18 +263,13 @@ def test_sigkill_leaves_no_pagefind_and_next_build_removes_its_folders(reference
 def test_sigterm_during_pagefind_cleans_up_and_stops_pagefind(reference, previous_site):
     before = tree_state(previous_site)
     build = start_build(build_command(previous_site, reference[0], search=True))
-    pagefind = None
-    try:
-        pagefind = next(iter(freeze_pagefind(build)), None)
+    frozen: list[int] = []
+    with killed_on_exit(build, frozen):
+        frozen += freeze_pagefind(build)
+        pagefind = next(iter(frozen), None)
         assert pagefind, f"Pagefind never ran: {build.communicate()[1]}"
         build.terminate()
         stdout, stderr = build.communicate(timeout=60)
-    finally:
-        if pagefind and alive(pagefind):
-            os.kill(pagefind, signal.SIGKILL)
-        if build.poll() is None:
-            build.kill()
-            build.communicate()
     assert build.returncode not in (0, None)
     assert "Build failed" in stderr and "interrupted" in stderr, stderr
     assert "Traceback" not in stderr, stderr

@@ -27,7 +27,7 @@ import brotli
 import pytest
 
 from helpers.building import PUBLISHING, ROOT, copy_content
-from helpers.processes import alive, children
+from helpers.processes import alive, children, killed_on_exit
 from newsroom.build import precompress as pc
 from newsroom.build.precompress import (DAY, PRUNE_STAMP, cache_folder, entry_path, pack,
                                         precompress, prune, read_entry, unpack)
@@ -534,8 +534,8 @@ def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp
     build = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     workers: list[int] = []
-    try:
-        workers = freeze_workers(build)
+    with killed_on_exit(build, workers):
+        workers += freeze_workers(build)
         assert workers, f"no compression worker ran: {build.communicate()}"
         os.kill(build.pid, signum)
         stdout, stderr = build.communicate(timeout=60)
@@ -543,13 +543,6 @@ def test_compression_workers_die_with_the_build(published_site, photo_cache, tmp
         while any(alive(worker) for worker in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(alive(worker) for worker in workers), "a worker outlived the build"
-    finally:
-        for worker in workers:
-            if alive(worker):
-                os.kill(worker, signal.SIGKILL)
-        if build.poll() is None:
-            build.kill()
-            build.communicate()
     assert build.returncode not in (0, None)
     assert snapshot(output) == before  # the previous site stays as it was
     staging = sorted(output.parent.glob(f".{output.name}.staging-*"))

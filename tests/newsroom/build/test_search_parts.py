@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from helpers import search_bundles
 from helpers.building import ROOT, copy_content, hash_tree, run_build, write_files
-from helpers.processes import alive, freeze_pagefind
+from helpers.processes import alive, freeze_pagefind, killed_on_exit
 from helpers.search_bundles import PART_WORDS as WORDS, harbour_story as story
 from newsroom.build.search_parts import part_of
 
@@ -233,18 +232,11 @@ def test_a_stop_signal_ends_every_part_being_indexed(parted, tmp_path):
     started = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     frozen: list[int] = []
-    try:
-        frozen = freeze_pagefind(started, 2)
+    with killed_on_exit(started, frozen):
+        frozen += freeze_pagefind(started, 2)
         assert len(frozen) == 2, f"two Pagefind processes never ran: {started.communicate()[1]}"
         started.terminate()
         _stdout, stderr = started.communicate(timeout=60)
-    finally:
-        for pid in frozen:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        if started.poll() is None:
-            started.kill()
-            started.communicate()
     assert started.returncode not in (0, None)
     assert "Build failed" in stderr and "interrupted" in stderr, stderr
     assert "Traceback" not in stderr, stderr
