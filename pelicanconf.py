@@ -190,9 +190,11 @@ PLUGINS = [
     # every mistake (bad dates, unknown fields, missing files, broken images,
     # colliding URLs, unknown sections) is one clear error with a line number.
     "content_checks",
-    # Reader experience: "previous/next story" and "related stories" links.
+    # Reader experience: "previous/next story" and "related stories" links,
+    # and the sections the navigation links to.
     "story_neighbours",
     "related_stories",
+    "section_links",
     # Newsroom workflow: drafts and embargoed (future-dated) stories are
     # never published; `invoke publish` names the next scheduled story.
     "publication",

@@ -74,6 +74,7 @@ from newsroom.build.precompress import precompress
 from newsroom.build import parallel_render
 from newsroom.build.read_cache import ReadCache
 from newsroom.publish.releases import make_readable, ordinary_modes
+from newsroom.build.page_records import PageRecords
 from newsroom.build.published_links import PublishedLinks, save_record as save_copies_record
 from newsroom.build.search_parts import record_path as _search_record_path, save_record
 from newsroom.build.site_files import immutable_files, write_immutable_list
@@ -122,6 +123,7 @@ class _BuildState:
     pending: int | None = None
     up_to_date = False  # the last build() found nothing to do
     while_writing = None  # the CompressWhileWriting of the running Pelican
+    pages: tuple[int, int] | None = None  # (rendered, in all) by the last build()
 
 
 _state = _BuildState()
@@ -352,8 +354,12 @@ def _swap_entries(staging: Path, output: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def _swap_into_place(staging: Path, output: Path) -> None:
-    """Replace ``output`` with ``staging`` using renames on one filesystem."""
+def _swap_into_place(staging: Path, output: Path) -> Path | None:
+    """Replace ``output`` with ``staging`` using renames on one filesystem.
+
+    Returns the old site, set aside beside ``output``, for the caller to
+    remove (None if there was none, or it is removed already).
+    """
     if output.exists() or output.is_symlink():
         previous = output.parent / f".{output.name}.previous-{os.getpid()}"
         if previous.exists():
@@ -364,18 +370,33 @@ def _swap_into_place(staging: Path, output: Path) -> None:
             if error.errno not in (errno.EBUSY, errno.EXDEV) or not output.is_dir():
                 raise
             _swap_entries(staging, output)  # a mount point we did not recognise
-            return
+            return None
         try:
             os.replace(staging, output)
         except OSError:
             os.replace(previous, output)  # put the old site back, then report
             raise
-        # (Files linked from the old site lose a name here, which changes
-        # their ctime: the up-to-date record's digest of the output is made
-        # after this.)
-        shutil.rmtree(previous, ignore_errors=True)
-    else:
-        os.replace(staging, output)
+        return previous
+    os.replace(staging, output)
+    return None
+
+
+def _removing(path: Path | None):
+    """Remove ``path`` (a folder) in a thread; join the thread that is returned.
+
+    Files linked from the old site lose a name when it is removed, which
+    changes their ctime: the up-to-date record's digest of the output must
+    be made after the join. The records that identify files by size,
+    modification time and inode may be written meanwhile.
+    """
+    import threading
+
+    if path is None:
+        return None
+    thread = threading.Thread(target=shutil.rmtree, args=(path,),
+                              kwargs={"ignore_errors": True}, name="remove-old-site")
+    thread.start()
+    return thread
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -527,13 +548,16 @@ def _compress_when_written(path, **_context) -> None:
 def run_pelican(settings_path: Path, staging: Path, overrides: dict,
                 output: Path | None = None, settings_out: dict | None = None,
                 while_writing: CompressWhileWriting | None = None,
-                links=None) -> list[str]:
+                links=None, pages=None) -> list[str]:
     """Render the site with Pelican into ``staging``; return problems found.
 
     ``settings_out``, when given, receives the settings the build ran with
     (plugins' additions included). ``while_writing`` gets each file Pelican
     writes. ``links`` (a ``PublishedLinks``): pages and feeds whose bytes
-    ``output`` already publishes are linked from it, not written.
+    ``output`` already publishes are linked from it, not written. ``pages``
+    (a ``PageRecords``): pages whose inputs are unchanged since the last
+    build into ``output`` are taken from it, not rendered (with
+    ``SKIP_UNCHANGED_PAGES``).
     """
     # Imported here so that `--help` and errors in arguments stay fast.
     import pelican.log  # noqa: F401  (installs Pelican's logger class)
@@ -584,6 +608,10 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
                             compression_key(site.settings))
             make_writer = site._get_writer
             site._get_writer = lambda: links.install(make_writer())
+            links.start_folders()  # the pages' folders, made meanwhile on the other core
+        if pages is not None and site.settings["SKIP_UNCHANGED_PAGES"]:
+            # newsroom/build/page_records.py
+            pages.install(site, settings_path, PROJECT_ROOT)
         # Pages and feeds rendered on two cores (newsroom/build/parallel_render.py).
         parallel_render.install(site)
         site.run()
@@ -609,6 +637,10 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             signals.feed_written.disconnect(_compress_when_written)
         if reads is not None:
             reads.close()
+        if pages is not None:
+            pages.close()
+        if links is not None:
+            links.finish_folders()
         root.removeHandler(collector)
     return collector.problems
 
@@ -770,6 +802,7 @@ def build(
     ``_state.up_to_date`` says so (newsroom/build/up_to_date.py).
     """
     _state.up_to_date = False
+    _state.pages = None
     settings_path = Path(settings_path).resolve()
     output = Path(output).resolve()
     if not settings_path.is_file():
@@ -781,7 +814,7 @@ def build(
                            "seconds such as $(git log -1 --format=%ct)"]) from None
     modes = ordinary_modes()  # read before any thread starts (umask is per process)
     lock = _OutputLock(output)
-    staging = None
+    staging = removing = None
     try:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -800,6 +833,7 @@ def build(
             settings: dict = {}
             searched = None
             links = PublishedLinks(staging, output if output.is_dir() else None, modes[1])
+            pages = PageRecords(output, modes[1])
             while_writing = CompressWhileWriting(staging, search, links)
             compressing = None
             try:
@@ -808,7 +842,7 @@ def build(
                 # them; finish_site then compresses what Pagefind and it wrote
                 # (the same files in the end as one pass after).
                 problems = run_pelican(settings_path, staging, overrides or {}, output,
-                                       settings, while_writing, links)
+                                       settings, while_writing, links, pages)
                 compressing = while_writing.compressing
                 if not problems and settings["PRECOMPRESS"]:
                     from newsroom.build.precompress import Precompression, available
@@ -837,15 +871,21 @@ def build(
                 raise BuildFailed(_storage_hint(problems, output))
             make_readable(staging, modes)
             _state.critical = True  # from here a stop signal waits (see main)
+            previous = None  # (removing: see the finally clause)
             if inside:
                 _swap_entries(staging, output)
             else:
-                _swap_into_place(staging, output)
+                previous = _swap_into_place(staging, output)
+            removing = _removing(previous)  # while the records below are written
             if searched is not None:
                 save_record(search_record(settings, output), searched.record)
+            pages.save()
+            _state.pages = pages.counts()
             save_copies_record(published_copies_record(settings, output), output,
                                compression_key(settings) if compressing is not None else None,
                                compressing.handed_out if compressing is not None else ())
+            if removing is not None:
+                removing.join()
             if unchanged:
                 # With SOURCE_DATE_EPOCH the time is an input like the others.
                 until = None if os.environ.get("SOURCE_DATE_EPOCH") else output_valid_until()
@@ -858,6 +898,8 @@ def build(
             raise BuildFailed([problem]) from None
     finally:
         _state.critical = True  # cleaning up must not stop half-way either
+        if removing is not None:
+            removing.join()
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         lock.release()
@@ -921,7 +963,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Up to date: nothing {output} was built from has changed; nothing written "
               f"({time.monotonic() - started:.1f} s)")
         return 0
-    print(f"Built {output} in {time.monotonic() - started:.1f} s")
+    rendered = ""
+    if _state.pages is not None:
+        made, pages = _state.pages
+        rendered = (f" ({made} of {pages} pages rendered; the others were unchanged)"
+                    if made < pages else f" ({pages} pages rendered)")
+    print(f"Built {output} in {time.monotonic() - started:.1f} s{rendered}")
     if _state.pending:
         print(f"({signal.Signals(_state.pending).name} came while the new site was "
               "being put in place; the build finished first.)", file=sys.stderr)

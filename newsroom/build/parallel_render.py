@@ -98,7 +98,12 @@ Checked:
 * **The writer** is Pelican's ``Writer`` or ``news_feeds.NewsFeedWriter``,
   with no method replaced on the instance except the ``_open_w`` of
   ``newsroom.build.published_links`` (it only decides how the build process
-  puts a file in place; the child's is replaced by ``writes_nowhere``).
+  puts a file in place; the child's is replaced by ``writes_nowhere``) and
+  the ``write_feed`` of ``newsroom.build.page_records`` (an unchanged feed
+  is written from the published one, through ``prerendered_feed``, as a
+  child's feed is; both processes decide the same from the same records).
+  A page a template's records say is unchanged the child leaves to the
+  build process; one it renders it sends back with its record.
   Feed units are sharded too: ``NewsFeedWriter`` reads the photo files
   (already in the output: photos are encoded at ``all_generators_finalized``)
   and caches absolute HTML per story (a cache); a feed with no dates or
@@ -176,6 +181,10 @@ KNOWN_TEMPLATE_HELPERS = {
     },
     "tests": {"pelican.plugins._utils.plugin_enabled"},
 }
+#: Writer methods that may be replaced on the instance: by the function that
+#: carries this attribute (see "The writer" above).
+KNOWN_REPLACEMENTS = {"_open_w": "__newsroom_published_links__",
+                      "write_feed": "__newsroom_page_records__"}
 #: Writer classes whose write_file/write_feed behave as described above.
 KNOWN_WRITERS = {"pelican.writers.Writer", "news_feeds.NewsFeedWriter"}
 
@@ -243,6 +252,10 @@ def _unknown_helpers(environment) -> list[str]:
     unknown = []
     for kind, known in KNOWN_TEMPLATE_HELPERS.items():
         for key, value in getattr(environment, kind).items():
+            # The page recorder's wrapper (newsroom/core/render_records.py)
+            # only notes what the helper is given, in the process it runs in.
+            while getattr(value, "__newsroom_recorded__", False):
+                value = value.__wrapped__
             if own[kind].get(key) is value:
                 continue
             if kind == "globals" and isinstance(value, (str, int, float, bool, type(None))):
@@ -265,9 +278,8 @@ def why_not_shard(generators, writer) -> str | None:
         return f"writer {writer_name} is not known to be safe to shard"
     for method in ("write_file", "write_feed", "_open_w", "_create_new_feed",
                    "_add_item_to_the_feed"):
-        if method in vars(writer) and not (
-                method == "_open_w"
-                and getattr(vars(writer)[method], "__newsroom_published_links__", False)):
+        if method in vars(writer) and not getattr(vars(writer)[method], KNOWN_REPLACEMENTS.get(
+                method, "-"), False):
             return f"the writer's {method} is replaced on the instance"
     for name in OUTPUT_SIGNALS:
         for receiver in _receivers(getattr(signals, name)):
@@ -363,6 +375,8 @@ class _Session:
         self.costs: dict = {}  # template (or "feed") -> seconds the child's renders take
         self.counter = _Counter()
         self.captured: list = []
+        self.extra = None  # what came with the child's last text used (a page record)
+        self.moment = None  # ... and the clock's reading it was made with
         self.finished = False
         self.stats = {"serial": "not started", "units": 0, "from_child": 0, "redone": 0,
                       "abandoned": None, "late": 0, "waited": 0.0}
@@ -512,11 +526,22 @@ class _Session:
     def render(self, template, context):
         unit = self._next()
         identity = (template.name, context.get("output_file"))
+        # A template that keeps page records (newsroom/build/page_records.py)
+        # renders only pages whose inputs changed; the child sends back the
+        # record of each page it renders.
+        records = hasattr(template, "adopt")
         if self.role == "child":
-            self._child_unit(unit, identity, lambda: template.render(context))
+            if not (records and template.can_skip(context)):  # else: the build process's
+                self._child_unit(unit, identity, lambda: template.render(context),
+                                 (lambda: template.made_record(context)) if records else None)
             return ""  # what the child "writes" goes nowhere
         text = self._from_child(unit, identity)
-        return template.render(context) if text is _NOTHING else text
+        if text is _NOTHING:
+            return template.render(context)
+        self._clock_moment()
+        if records:
+            template.adopt(context, self.extra)
+        return text
 
     def feed(self, writer, call, identity):
         from newsroom.compat.pelican import prerendered_feed
@@ -535,7 +560,9 @@ class _Session:
         text = self._from_child(unit, identity)
         if text is _NOTHING:
             return call()
-        with prerendered_feed(writer, text):
+        # (the clock's reading is given where the feed is made, inside write_feed)
+        moment, self.moment = self.moment, None
+        with prerendered_feed(writer, text, moment):
             return call()
 
     # -- the build process's side --
@@ -574,7 +601,7 @@ class _Session:
                           else f"out of step at unit {unit}")
             return _NOTHING
         try:
-            their_identity, text, moment = pickle.loads(payload)
+            their_identity, text, moment, self.extra = pickle.loads(payload)
         except Exception as error:  # noqa: BLE001 - whatever it is, render it here
             self._abandon(f"unreadable answer ({type(error).__name__})")
             return _NOTHING
@@ -586,12 +613,17 @@ class _Session:
         if kind == _REDO:
             self.stats["redone"] += 1
             return _NOTHING
+        self.moment = moment  # given to the clock by the caller
+        self.stats["from_child"] += 1
+        return text
+
+    def _clock_moment(self) -> None:
+        """The build clock's reading the child's last text used was made with, if any."""
+        moment, self.moment = self.moment, None
         if moment is not None:
             from newsroom.core.clock import output_changes_at
 
             output_changes_at(moment)
-        self.stats["from_child"] += 1
-        return text
 
     def _cost(self, what, seconds: float) -> None:
         known = self.costs.get(what)
@@ -697,8 +729,11 @@ class _Session:
             if environment.bytecode_cache is not None:
                 environment.bytecode_cache = _read_only(environment.bytecode_cache)
 
-    def _child_unit(self, unit: int, identity, make) -> bool:
-        """Render ``unit`` and send it, if the build process is far enough behind; True if so."""
+    def _child_unit(self, unit: int, identity, make, extra=None) -> bool:
+        """Render ``unit`` and send it, if the build process is far enough behind; True if so.
+
+        ``extra``: gives what is sent along with the text (a page record).
+        """
         from newsroom.core.clock import output_valid_until
 
         if unit <= _POSITION.unpack_from(self.shared)[0] + AHEAD:
@@ -713,12 +748,13 @@ class _Session:
             raise _Stop from error
         seconds = time.monotonic() - started
         if self.counter.count != before:
-            self._send(unit, _REDO, seconds, pickle.dumps((identity, None, None)))
+            self._send(unit, _REDO, seconds, pickle.dumps((identity, None, None, None)))
             return True
         now = output_valid_until()
         moment = now if now is not None and (earliest is None or now < earliest) else None
-        self._send(unit, _TEXT, seconds, pickle.dumps((identity, text, moment),
-                                                      protocol=pickle.HIGHEST_PROTOCOL))
+        self._send(unit, _TEXT, seconds, pickle.dumps(
+            (identity, text, moment, extra() if extra is not None else None),
+            protocol=pickle.HIGHEST_PROTOCOL))
         return True
 
     def _send(self, unit: int, kind: int, seconds: float = 0.0, payload: bytes = b"") -> None:

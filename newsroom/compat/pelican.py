@@ -595,13 +595,23 @@ class _PrerenderedFeed:
 
 
 @contextlib.contextmanager
-def prerendered_feed(writer, text: str):
+def prerendered_feed(writer, text: str, moment=None):
     """While active, ``writer.write_feed`` writes ``text`` as the feed instead of making one.
 
     Everything else ``write_feed`` does (its URLs, path, ``_open_w``, log
-    line and signals, which get the stand-in feed) is unchanged.
+    line and signals, which get the stand-in feed) is unchanged. ``moment``:
+    the build clock's reading the text was made with, given to
+    ``output_changes_at`` when the feed is made (inside ``write_feed``, where
+    newsroom/build/page_records.py watches for it).
     """
-    writer._create_new_feed = lambda feed_type, feed_title, context: _PrerenderedFeed(text)
+    def create(feed_type, feed_title, context):
+        if moment is not None:
+            from newsroom.core.clock import output_changes_at
+
+            output_changes_at(moment)
+        return _PrerenderedFeed(text)
+
+    writer._create_new_feed = create
     writer._add_item_to_the_feed = lambda feed, item: None
     try:
         yield

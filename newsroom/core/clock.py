@@ -36,6 +36,11 @@ def output_valid_until() -> datetime | None:
     return min(_changes) if _changes else None
 
 
+def output_changes_count() -> int:
+    """How many moments ``output_changes_at`` was given since the last reset."""
+    return len(_changes)
+
+
 def reset_output_changes() -> None:
     _changes.clear()
 

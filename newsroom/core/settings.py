@@ -185,6 +185,10 @@ DEFAULTS: dict = {
     # A build whose every input is unchanged since the last build into the same
     # output writes nothing (newsroom/build/up_to_date.py).
     "SKIP_UNCHANGED_BUILDS": True,
+    # A page whose inputs (what its render read, the templates, settings and
+    # code) are unchanged since the last build into the same output is not
+    # rendered again: its published file is linked (newsroom/build/page_records.py).
+    "SKIP_UNCHANGED_PAGES": True,
     # The search index in this many parts, each indexed again only when one of
     # its pages changed; the search page merges them (newsroom/build/search_parts.py).
     # More parts: less to index after an edit, a few more small files per search.

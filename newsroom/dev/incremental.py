@@ -13,16 +13,13 @@ the work those changes need:
   A read that reported a problem is never kept, so a broken story is read
   and reported on every build until it is fixed. typogrify's answer for a
   piece of text is kept too (``ReadCache``).
-* **Rendering.** While a page is rendered, every template variable it looks
-  up and every story or page it reads an attribute of is recorded
-  (``PageRecorder``, through Jinja's context class and its ``getattr`` and
-  ``getitem``). On the next build, a page whose variables and stories are
-  all the same (compared by a digest of their values) is not rendered
-  again. A story's digest covers everything Pelican and the plugins keep on
-  it; the stories it links to or lists (related stories, neighbours) count
-  by their path, and the pages that show them read them too, so they are
-  recorded on their own. Values handed to the theme's own filters and
-  functions count in full, since Python code reads them unrecorded.
+* **Rendering.** While a page is rendered, what it reads is recorded
+  (newsroom/core/render_records.py: every template variable it looks up,
+  each attribute it reads of a story or page, and all of a story's data
+  where Python code was given it). On the next build, a page whose inputs
+  are all the same (compared by a digest of their values) is not rendered
+  again. A render that logged a problem keeps no record, so the problem is
+  reported on every build until it is fixed.
 * **Writing.** A file is written only when its bytes change, through a new
   file renamed over the old one, so the preview server never serves half a
   page (``ChangedOnlyWriter`` in newsroom/compat/pelican.py). Pages that a
@@ -46,7 +43,6 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import hashlib
 import json
 import logging
 import os
@@ -55,413 +51,13 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime
 from pathlib import Path
-
-from jinja2 import Environment
-from jinja2.runtime import Context, Undefined
 
 from newsroom.core.content_paths import is_within
 from newsroom.core.problems import ProblemCollector, WarningCounter, forget_problems
+from newsroom.core.render_records import PageRecorder, RecordingTemplate, _hash
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-# Attributes of a content object that are not its own data: the settings
-# (the same for every object), the build's shared context (every object) and
-# what newsroom/compat/pelican.py remembers on it (URLs, kept with the id of
-# their owner).
-NOT_OWN_DATA = frozenset({"settings", "_context", "_newsroom_url_cache"})
-
-# A topic's, section's or writer's name and slug, as Pelican keeps them.
-URL_WRAPPER_OWN = frozenset({"name", "slug", "_name", "_slug", "_slug_from_name"})
-
-# --- Digests of values ------------------------------------------------------------
-
-# Exactly these types (not subclasses such as Markup): "name:" + str(value).
-_SCALARS = {kind: f"{kind.__name__}:" for kind in (str, int, float, bool, type(None))}
-
-# What Pelican keeps on a topic, section or writer itself.
-_WRAPPER_STATE = URL_WRAPPER_OWN | NOT_OWN_DATA
-
-
-@functools.lru_cache(maxsize=None)
-def _qualname(kind: type) -> str:
-    return f"{kind.__module__}.{kind.__qualname__}"
-
-
-def _content_class():
-    from pelican.contents import Content
-    return Content
-
-
-class Digests:
-    """Digests of template values for one build (memoised by identity).
-
-    ``shallow``: a story or page counts by its source path (its own data is
-    recorded separately when a page reads it). ``deep``: its data counts too.
-    """
-
-    def __init__(self):
-        from pelican.urlwrappers import URLWrapper
-
-        self.content = _content_class()
-        self.url_wrapper = URLWrapper
-        self._objects: dict[int, str] = {}
-        self._values: dict[tuple[int, bool], str] = {}
-        self._busy: set[tuple[int, bool]] = set()
-        self._keep: list = []  # keeps memoised values alive (ids stay unique)
-        # Where every file is published (``links_digest``), set once the
-        # build's content is known; part of every content object's digest.
-        self.links_digest = ""
-
-    def of_object(self, obj) -> str:
-        """A story's or page's own data (what it links to counts by path)."""
-        key = id(obj)
-        found = self._objects.get(key)
-        if found is None:
-            # What Pelican derives from the body when it is shown: links to
-            # other files ({filename}, {static}, ...) use their URLs.
-            parts = [f"content:{obj.source_path}", self.links_digest]
-            state = vars(obj)
-            of_value, scalars = self.of_value, _SCALARS
-            for name in sorted(state):
-                if name not in NOT_OWN_DATA:
-                    value = state[name]
-                    prefix = scalars.get(type(value))  # (of_value's first case, inline)
-                    parts += (name, of_value(value) if prefix is None else prefix + str(value))
-            found = self._objects[key] = _hash(parts)
-            self._keep.append(obj)
-        return found
-
-    def of_value(self, value, deep: bool = False) -> str:
-        """A template value; ``deep``: content objects in it count by their data too."""
-        prefix = _SCALARS.get(type(value))
-        if prefix is not None:  # the common case first (the same answer as below)
-            return prefix + str(value)
-        if isinstance(value, self.content):
-            return f"content:{value.source_path}:{self.of_object(value) if deep else ''}"
-        key = (id(value), deep)
-        found = self._values.get(key)
-        if found is not None:
-            return found
-        if isinstance(value, (str, int, float, bool, type(None))):
-            return f"{type(value).__name__}:{value}"
-        if isinstance(value, (datetime, date)):
-            found = (f"{type(value).__name__}:{value.isoformat()}:"
-                     f"{getattr(value, 'tzinfo', '')}")
-        elif isinstance(value, self.url_wrapper) and vars(value).keys() <= _WRAPPER_STATE:
-            # A topic, section or writer with nothing added: its name and slug
-            # (short: kept as they are, not hashed).
-            found = f"{_qualname(type(value))}\x1f{value.name}\x1e{value.slug}"
-        else:
-            if key in self._busy:
-                return "cycle"
-            self._busy.add(key)
-            try:
-                found = _short_or_hash(self._parts(value, deep))
-            finally:
-                self._busy.discard(key)
-        self._values[key] = found
-        self._keep.append(value)
-        return found
-
-    def _parts(self, value, deep: bool) -> list[str]:
-        kind = type(value)
-        parts = [_qualname(kind)]
-        of_value, scalars = self.of_value, _SCALARS
-        if isinstance(value, dict):
-            for key in sorted(value, key=repr):
-                if key not in NOT_OWN_DATA:
-                    item = value[key]
-                    prefix = scalars.get(type(item))  # (of_value's first case, inline)
-                    parts += (repr(key),
-                              of_value(item, deep) if prefix is None else prefix + str(item))
-        elif isinstance(value, (list, tuple)):
-            if deep:
-                parts += [of_value(item, deep) for item in value]
-            else:  # (lists of stories: of_value's answer for each, inline)
-                content = self.content
-                parts += [f"content:{item.source_path}:" if isinstance(item, content)
-                          else of_value(item) for item in value]
-        elif isinstance(value, (set, frozenset)):
-            parts += sorted(self.of_value(item, deep) for item in value)
-        elif isinstance(value, type):
-            parts.append(value.__qualname__)
-        elif isinstance(value, self.url_wrapper):
-            # A topic, section or writer: its name and slug (which Pelican
-            # keeps on the object once asked), and what plugins add to it.
-            parts.append(f"{value.name}\x1e{value.slug}")
-            for key in sorted(vars(value)):
-                if key not in NOT_OWN_DATA and key not in URL_WRAPPER_OWN:
-                    parts += (key, self.of_value(vars(value)[key], deep))
-        elif callable(value):
-            # Functions and methods: by name (their closures are code), and
-            # the object a method is bound to.
-            target = getattr(value, "__func__", value)
-            parts.append(f"{getattr(target, '__module__', '')}."
-                         f"{getattr(target, '__qualname__', type(target).__qualname__)}")
-            owner = getattr(value, "__self__", None)
-            if owner is not None and not isinstance(owner, type):
-                parts.append(self.of_value(owner, deep))
-        elif hasattr(value, "__dict__"):
-            for key in sorted(vars(value)):
-                if key not in NOT_OWN_DATA:
-                    parts += (key, self.of_value(vars(value)[key], deep))
-            if hasattr(value, "__html__"):
-                parts.append(str(value))
-        else:
-            parts.append(repr(value))
-        return parts
-
-
-def _hash(parts: list[str]) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
-
-
-def _short_or_hash(parts: list[str]) -> str:
-    """A value's parts as they are when short (a list of two topics: hashing
-    costs more than comparing), else their hash; "(" tells the two apart."""
-    joined = "\x1f".join(parts)
-    if len(joined) <= _SHORT:
-        return f"({joined})"
-    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-_SHORT = 96
-
-
-def links_digest(context: dict) -> str:
-    """Where every file of the site is published: what {filename} links resolve to."""
-    entries = []
-    for group in ("generated_content", "static_content"):
-        for source, obj in sorted((context.get(group) or {}).items()):
-            entries.append(f"{source}\x1e{getattr(obj, 'url', '')}\x1e"
-                           f"{getattr(obj, 'save_as', '')}")
-    return _hash(entries)
-
-
-# --- Recording what a page reads ----------------------------------------------------
-
-class PageRecord:
-    """What one output file read when it was last rendered, and what it was."""
-
-    __slots__ = ("template", "names", "objects", "output")
-
-    def __init__(self, template: str):
-        self.template = template
-        self.names: dict[str, tuple[bool, str]] = {}  # name -> (deep, digest)
-        self.objects: dict[str, str] = {}  # source path -> digest
-        self.output = ""
-
-
-class PageRecorder:
-    """Records, per output file, the variables and content objects a render reads."""
-
-    def __init__(self):
-        self.records: dict[str, PageRecord] = {}
-        self._current: PageRecord | None = None
-        self._localcontext: dict | None = None
-        self._python_depth = 0
-        self.content = _content_class()
-        self.start_build()
-
-    # Called by the tracking hooks while a page renders.
-
-    def name(self, key: str, value) -> None:
-        record = self._current
-        if record is None:
-            return
-        deep = self._python_depth > 0
-        known = record.names.get(key)
-        if known is None or (deep and not known[0]):
-            source = self._localcontext.get(key, Undefined) if self._localcontext else value
-            record.names[key] = (deep, self._digest_name(source, deep))
-        if isinstance(value, self.content):
-            self.touch(value)
-
-    def touch(self, obj) -> None:
-        record = self._current
-        if record is not None and obj.source_path not in record.objects:
-            record.objects[obj.source_path] = self.digests.of_object(obj)
-
-    def touch_deep(self, value) -> None:
-        """Every content object in ``value`` (a filter's argument) counts in full."""
-        record = self._current
-        # (Only a story or a container can hold one: _reachable finds none in
-        # anything else, a date or a string.)
-        if record is None or not isinstance(value, (self.content, list, tuple, set, frozenset,
-                                                    dict)):
-            return
-        record.objects.update(self._reachable(value))
-
-    def _reachable(self, value, depth: int = 0) -> dict[str, str]:
-        """Content objects in ``value`` (and those they hold: related stories,
-        neighbours), each with its digest; once per value and build."""
-        key = (id(value), depth)
-        found = self._reachable_memo.get(key)
-        if found is not None:
-            return found
-        found = {}
-        if isinstance(value, self.content):
-            found[value.source_path] = self.digests.of_object(value)
-            if depth < 3:  # what Python code may read through it
-                for item in vars(value).values():
-                    if isinstance(item, (self.content, list, tuple)):
-                        found.update(self._reachable(item, 3))
-        elif depth <= 4 and isinstance(value, (list, tuple, set, frozenset, dict)):
-            items = value.values() if isinstance(value, dict) else value
-            for item in items:
-                if not isinstance(item, (str, int, float, bool, type(None))):
-                    found.update(self._reachable(item, depth + 1))
-        self._reachable_memo[key] = found
-        self._reachable_keep.append(value)
-        return found
-
-    def _digest_name(self, value, deep: bool) -> str:
-        if value is Undefined:
-            return "missing"
-        return self.digests.of_value(value, deep=deep)
-
-    # Around each render.
-
-    def unchanged(self, name: str, template_name: str, localcontext: dict) -> PageRecord | None:
-        record = self.records.get(name)
-        if record is None or record.template != template_name:
-            return None
-        get, of_value, scalars = localcontext.get, self.digests.of_value, _SCALARS
-        for key, (deep, digest) in record.names.items():
-            value = get(key, Undefined)
-            prefix = scalars.get(type(value))  # (_digest_name's common case, inline)
-            if (prefix + str(value) if prefix is not None else "missing" if value is Undefined
-                    else of_value(value, deep)) != digest:
-                return None
-        objects, of_object = self._objects, self.digests.of_object
-        for source, digest in record.objects.items():
-            obj = objects.get(source)
-            if obj is None or of_object(obj) != digest:
-                return None
-        return record
-
-    def render(self, template, localcontext: dict) -> str:
-        name = localcontext.get("output_file", "")
-        self.rendered_now.add(name)
-        record = self.unchanged(name, template.name, localcontext)
-        if record is not None:
-            return record.output
-        record = PageRecord(template.name)
-        self._current, self._localcontext = record, localcontext
-        try:
-            output = template.render_directly(localcontext)
-        finally:
-            self._current, self._localcontext = None, None
-        record.output = output
-        self.records[name] = record
-        self.rendered += 1
-        return output
-
-    def start_build(self) -> None:
-        """Forget the last build's objects and digests (the records stay)."""
-        self.digests = Digests()
-        self.rendered_now: set[str] = set()
-        self.rendered = 0
-        self._objects: dict[str, object] = {}
-        self._reachable_memo: dict[tuple[int, int], dict[str, str]] = {}
-        self._reachable_keep: list = []
-
-    def note_object(self, obj) -> None:
-        """Every content object this build makes (``content_object_init``), by source path."""
-        path = getattr(obj, "source_path", None)
-        if path:
-            self._objects[path] = obj
-
-    def forget(self) -> None:
-        self.records.clear()
-
-    # Hooks installed on each generator's Jinja environment.
-
-    def install(self, environment: Environment) -> None:
-        recorder = self
-        content = self.content
-
-        class RecordingContext(Context):
-            def resolve_or_missing(self, key):
-                value = super().resolve_or_missing(key)
-                recorder.name(key, value)
-                return value
-
-        def getattr_(obj, attribute):
-            if isinstance(obj, content):
-                recorder.touch(obj)
-            return Environment.getattr(environment, obj, attribute)
-
-        def getitem(obj, argument):
-            if isinstance(obj, content):
-                recorder.touch(obj)
-            return Environment.getitem(environment, obj, argument)
-
-        environment.context_class = RecordingContext
-        environment.getattr = getattr_
-        environment.getitem = getitem
-        for table in (environment.filters, environment.globals, environment.tests):
-            for key, function in list(table.items()):
-                module = getattr(function, "__module__", "") or ""
-                if callable(function) and not module.startswith("jinja2"):
-                    table[key] = self._recorded_callable(function)
-
-    def _recorded_callable(self, function):
-        if getattr(function, "__newsroom_recorded__", False):
-            return function
-        recorder = self
-
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            for value in (*args, *kwargs.values()):
-                recorder.touch_deep(value)
-            recorder._python_depth += 1
-            try:
-                return function(*args, **kwargs)
-            finally:
-                recorder._python_depth -= 1
-
-        wrapper.__newsroom_recorded__ = True
-        if function is len:  # Jinja's ``count`` and ``length`` filters
-            @functools.wraps(function)
-            def length(*args, **kwargs):
-                # The size of a plain container is all len() reads of it: how
-                # the page got the container (a variable, a story's attribute)
-                # is recorded already, with its items; their data is not read.
-                if len(args) == 1 and not kwargs and type(args[0]) in _SIZED:
-                    return len(args[0])
-                return wrapper(*args, **kwargs)
-
-            length.__newsroom_recorded__ = True
-            return length
-        return wrapper
-
-
-# Containers whose len() reads nothing of their items.
-_SIZED = frozenset({list, tuple, dict, set, frozenset, str})
-
-
-class RecordingTemplate:
-    """A Jinja template whose ``render`` goes through the recorder."""
-
-    def __init__(self, template, recorder: PageRecorder):
-        self._template = template
-        self._recorder = recorder
-        self.name = template.name
-
-    def render_directly(self, *args, **kwargs):
-        return self._template.render(*args, **kwargs)
-
-    def render(self, localcontext=None, **kwargs):
-        if localcontext is None or kwargs:
-            return self._template.render(localcontext or {}, **kwargs)
-        return self._recorder.render(self, localcontext)
-
-    def __getattr__(self, name):
-        return getattr(self._template, name)
 
 
 # --- Reading ------------------------------------------------------------------------
@@ -589,7 +185,7 @@ class IncrementalSite:
         self.settings = read_settings(str(settings_path), override=override)
         self.pelican = Pelican(self.settings)
         self._first = True
-        self.recorder = PageRecorder()
+        self.recorder = PageRecorder(counter=self.counter)
         self.reads = ReadCache()
         self.reads.install(self.counter)
         self.written: list[str] = []
@@ -618,7 +214,7 @@ class IncrementalSite:
         self.recorder.note_object(obj)
 
     def _finalized(self, generators) -> None:
-        self.recorder.digests.links_digest = links_digest(generators[0].context)
+        self.recorder.digests.use_published_files(generators[0].context)
 
     def build(self, changed: list[str] | None = None) -> dict:
         """Build once; a summary of what happened (see the module docstring)."""

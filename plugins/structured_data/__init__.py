@@ -24,6 +24,7 @@ from pelican import signals
 from PIL import Image, UnidentifiedImageError
 
 from newsroom.core.problems import report_problem
+from newsroom.core.render_records import reads_own_data_only
 
 from . import schema
 
@@ -64,6 +65,7 @@ def prepare_settings(pelican_object):
     )
 
 
+@reads_own_data_only  # schema.news_article reads none of the stories it links to
 @pass_context
 def news_article_ld(context, article):
     return schema.news_article(article, context)

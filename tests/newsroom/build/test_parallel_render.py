@@ -203,6 +203,10 @@ def test_the_childs_answers_carry_clock_moments_and_are_checked():
     session.role, session.pid, session.fd = "parent", 0, read_end
     try:
         assert session._from_child(7, identity) == "<feed/>"
+        # The moment is given to the clock where the text is used (for a
+        # feed: inside write_feed, where page records watch for it).
+        assert clock.output_valid_until() is None
+        session._clock_moment()
         assert clock.output_valid_until() == moment
         # Out of step (another page at the same unit): rendered here, the child given up.
         assert session._from_child(9, ("article", "c/index.html")) is parallel_render._NOTHING

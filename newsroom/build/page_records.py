@@ -1,0 +1,330 @@
+"""Pages whose inputs did not change since the last build: taken as published, not rendered.
+
+After one story changed, nearly every page a full build renders comes out
+byte for byte as the published site has it. ``PageRecords`` (made by
+``newsroom.build.driver.build`` for builds into an output folder, installed
+by ``run_pelican``; ``SKIP_UNCHANGED_PAGES``, on by default) records what
+each page reads while it is rendered (newsroom/core/render_records.py: the
+template variables it looks up, the stories it reads, by digests of their
+values) and keeps the records, with the published file of each page, after
+the swap. On the next build into the same output, a page whose record
+matches is not rendered: its text is read from the published file, and the
+writer (newsroom/build/published_links.py) links that file into the new
+site. A build into a folder with nothing published yet records nothing
+(there is nothing to take pages from, and recording costs about 4% of a
+full build): the build after it records, the ones after that take pages
+as published. What it hooks:
+
+* ``generator_init``: each generator's Jinja environment records (its
+  context class, ``getattr``, ``getitem`` and the theme's filters and
+  functions), and its ``get_template`` gives a ``RecordingTemplate``;
+* ``content_object_init``: every story and page, by source path (a record
+  names the stories it read by path);
+* ``all_generators_finalized``: where every file is published (part of each
+  story's digest: links to other files resolve to it), then the records are
+  read, if their key is this build's.
+
+A record is used only when all of this holds, else the page is rendered:
+
+* **The key is the same.** What the records cannot see is in it
+  (``page_key``): every setting, the settings files, the code of the plugins
+  and of ``newsroom/``, the theme (templates and assets: an asset's
+  fingerprinted name is in every page), every installed package and its
+  version, Python's version and ``FORMAT``.
+* **The published file is the one the last build put there**: a regular
+  file with the size, modification time and inode recorded after its swap,
+  and the mode this build gives.
+* **The render was clean**: a render that logged a warning or an error, or
+  read the clock (``newsroom.core.clock.output_changes_at``), keeps no
+  record, so its problem is reported and its date checked on every build;
+  so does a page written twice in one build (Pelican's override).
+
+Feeds are not templates: they are made on every build (and linked when
+their bytes match). Records are JSON in ``CACHE_PATH``
+(``pages/<hash of the output path>.json``), written only after a
+successful swap; a failed build leaves the last one, which still describes
+the published site. tests/newsroom/build/test_page_records.py checks, for
+each kind of change, that the result is byte for byte what a clean build
+makes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import stat
+from pathlib import Path
+
+from newsroom.build import up_to_date
+
+#: Bump when what a record holds, or how digests are made, changes.
+FORMAT = 1
+
+
+def record_path(cache: str | Path, output: Path) -> Path:
+    """Where the page records of ``output`` are kept."""
+    return up_to_date.record_path(cache, Path(os.path.abspath(output)), "pages")
+
+
+def page_key(settings: dict, settings_path: Path, project_root: Path) -> str:
+    """Everything outside the records that decides how a page renders."""
+    from newsroom.build.read_cache import environment_key
+
+    code = [project_root / "plugins", project_root / "newsroom", Path(settings["THEME"])]
+    code += [Path(path) for path in settings.get("PLUGIN_PATHS") or ()]
+    files = sorted(Path(settings_path).parent.glob("*.py"))
+    return f"{FORMAT}:" + environment_key(settings, files, code)
+
+
+def _identity(info: os.stat_result) -> list[int]:
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+class PageRecords:
+    """The page records of one build into ``output`` (published there, if it exists).
+
+    ``file_mode``: the mode the build gives files (a published file with
+    another mode is rendered again, so linking it changes nothing).
+    """
+
+    def __init__(self, output: Path, file_mode: int | None):
+        self.output = os.path.abspath(output)
+        self.live = self.output if os.path.isdir(self.output) else None
+        self.file_mode = file_mode
+        self.recorder = None
+        self.identities: dict[str, list[int]] = {}  # page -> its published file's identity
+        self.feeds: dict[str, list] = {}  # feed -> [key, identity] as last published
+        self.feeds_now: dict[str, str] = {}  # feed -> key, made by this build
+        self.feeds_repeated: set[str] = set()
+        self.feeds_skipped = 0
+        self.key: str | None = None
+        self.path: Path | None = None
+        self.loaded = 0
+        self._settings_path: Path | None = None
+        self._project_root: Path | None = None
+        self._receivers = ()
+        self._counter = None
+
+    # -- in run_pelican --
+    def install(self, site, settings_path: Path, project_root: Path) -> None:
+        """Record while ``site`` (a ``pelican.Pelican``) runs; until ``close``."""
+        from pelican import signals
+
+        from newsroom.core.problems import WarningCounter
+        from newsroom.core.render_records import PageRecorder, RecordingTemplate
+
+        self._settings_path, self._project_root = Path(settings_path), Path(project_root)
+        settings = site.settings
+        self.path = record_path(settings["CACHE_PATH"], Path(self.output))
+        if self.live is None:
+            # Nothing published yet (the first build into this folder, or
+            # after it was removed): nothing to take pages from, and this
+            # build records nothing, so it costs what it did without records
+            # (recording what every page reads: about 4% of a full build).
+            # The next build records; the one after takes pages as published.
+            with contextlib.suppress(OSError):
+                self.path.unlink()  # records of a site no longer there
+            self.path = None
+            return
+        self._counter = WarningCounter()
+        logging.getLogger().addHandler(self._counter)
+        recorder = self.recorder = PageRecorder(counter=self._counter, published=self._published)
+
+        def on_generator(generator):
+            recorder.install(generator.env)
+            original = generator.get_template
+
+            def get_template(name):
+                return RecordingTemplate(original(name), recorder)
+
+            generator.get_template = get_template
+
+        def on_content(obj):
+            recorder.note_object(obj)
+
+        def on_finalized(generators):
+            recorder.digests.use_published_files(generators[0].context)
+            self._load(settings)
+
+        make_writer = site._get_writer
+        site._get_writer = lambda: self._install_writer(make_writer())
+
+        # blinker keeps weak references: these keep the receivers alive.
+        self._receivers = ((signals.generator_init, on_generator),
+                           (signals.content_object_init, on_content),
+                           (signals.all_generators_finalized, on_finalized))
+        for signal, receiver in self._receivers:
+            signal.connect(receiver)
+
+    def close(self) -> None:
+        """Stop recording (the records stay, for ``save``)."""
+        for signal, receiver in self._receivers:
+            signal.disconnect(receiver)
+        if self._counter is not None:
+            logging.getLogger().removeHandler(self._counter)
+
+    def _load(self, settings: dict) -> None:
+        from newsroom.core.render_records import PageRecord
+
+        try:
+            self.key = page_key(settings, self._settings_path, self._project_root)
+        except (OSError, ValueError, TypeError):
+            self.key = None  # no key: nothing taken from records, none kept
+            return
+        if self.live is None:
+            return
+        data = up_to_date.load_json(self.path, FORMAT)
+        if data.get("key") != self.key:
+            return
+        records, identities = self.recorder.records, self.identities
+        try:
+            # Each distinct (name, digest) once, in tables; a page lists indexes.
+            names = [(key, (bool(deep), digest)) for key, deep, digest in data["names"]]
+            objects = [tuple(entry) for entry in data["objects"]]
+            attributes = [((source, attribute), digest)
+                          for source, attribute, digest in data["attributes"]]
+            for name, (template, used_names, used_objects, used_attributes,
+                       identity) in data["pages"].items():
+                record = PageRecord(template)
+                record.names = dict(map(names.__getitem__, used_names))
+                record.objects = dict(map(objects.__getitem__, used_objects))
+                record.attributes = dict(map(attributes.__getitem__, used_attributes))
+                records[name] = record
+                identities[name] = identity
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            records.clear()  # not a record this code wrote: render every page
+            identities.clear()
+            return
+        self.loaded = len(records)
+        feeds = data.get("feeds")
+        if isinstance(feeds, dict):
+            self.feeds = {name: entry for name, entry in feeds.items()
+                          if isinstance(entry, list) and len(entry) == 2}
+
+    def _published(self, name: str, record) -> str | None:
+        """The published text of the unchanged page ``name``, if its file is as recorded."""
+        return self._published_text(name, self.identities.get(name))
+
+    def _published_text(self, name: str, identity) -> str | None:
+        if identity is None or self.live is None or self.key is None:
+            return None
+        path = os.path.join(self.live, name)
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                info = os.fstat(handle.fileno())
+                if (not stat.S_ISREG(info.st_mode) or _identity(info) != identity
+                        or (self.file_mode is not None
+                            and stat.S_IMODE(info.st_mode) != self.file_mode)):
+                    return None
+                return handle.readall().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    # -- feeds --
+    def _install_writer(self, writer):
+        """``writer.write_feed``: a feed made from the same items as last time is taken as published."""
+        from pelican.utils import sanitised_join
+
+        from newsroom.compat.pelican import prerendered_feed
+
+        original = writer.write_feed
+        recorder = self.recorder
+
+        def write_feed(elements, context, path=None, url=None, feed_type="atom",
+                       override_output=False, feed_title=None):
+            call = functools.partial(original, elements, context, path, url, feed_type,
+                                     override_output, feed_title)
+            if not path or self.key is None:
+                return call()  # no file, or no records
+            name = os.path.relpath(sanitised_join(writer.output_path, path),
+                                   writer.output_path).replace(os.sep, "/")
+            key = self._feed_key(elements, context, path, url, feed_type, override_output,
+                                 feed_title, writer.settings.get("FEED_MAX_ITEMS"))
+            if name in self.feeds_now or name in self.feeds_repeated:
+                self.feeds_repeated.add(name)
+                self.feeds_now.pop(name, None)
+                return call()
+            known = self.feeds.get(name)
+            text = (self._published_text(name, known[1])
+                    if known is not None and known[0] == key else None)
+            # (A feed the render child made is written from its text already.)
+            if text is not None and "_create_new_feed" not in vars(writer):
+                self.feeds_now[name] = key
+                self.feeds_skipped += 1
+                with prerendered_feed(writer, text):
+                    return call()
+            before = recorder._marks()
+            feed = call()
+            if recorder._marks() == before:  # a feed dated by the clock is made every time
+                self.feeds_now[name] = key
+            return feed
+
+        write_feed.__newsroom_page_records__ = True  # newsroom/build/parallel_render.py
+        writer.write_feed = write_feed
+        return writer
+
+    def _feed_key(self, elements, context, *arguments) -> str:
+        """What a feed is made of: its arguments, the context, each item's own data."""
+        from newsroom.core.render_records import _hash
+
+        digests = self.recorder.digests
+        parts = [digests.of_value(argument) for argument in arguments]
+        # (Not where the build writes: a new staging folder each time.)
+        parts.append(_hash(digests._parts({key: value for key, value in context.items()
+                                           if key != "OUTPUT_PATH"}, False)))
+        parts += [digests.of_object(element) if isinstance(element, self.recorder.content)
+                  else digests.of_value(element, True) for element in elements]
+        return _hash(parts)
+
+    def counts(self) -> tuple[int, int] | None:
+        """(pages rendered, pages in all) by this build; None when it kept no records."""
+        if self.recorder is None:
+            return None
+        return self.recorder.rendered, len(self.recorder.rendered_now)
+
+    # -- after the swap --
+    def save(self) -> None:
+        """Keep the records of this build's pages, each with its file as now published."""
+        recorder = self.recorder
+        if recorder is None or self.path is None:
+            return
+        pages: dict[str, list] = {}
+        tables: dict[str, dict] = {"names": {}, "objects": {}, "attributes": {}}
+
+        def indexes(table: str, entries) -> list[int]:
+            found = tables[table]
+            return [found.setdefault(entry, len(found)) for entry in entries]
+
+        if self.key is not None:
+            records = recorder.records
+            for name in sorted(recorder.rendered_now - recorder.repeated):
+                record = records.get(name)
+                if record is None:
+                    continue
+                try:
+                    info = os.lstat(os.path.join(self.output, name))
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    pages[name] = [
+                        record.template,
+                        indexes("names", ((key, deep, digest)
+                                          for key, (deep, digest) in record.names.items())),
+                        indexes("objects", record.objects.items()),
+                        indexes("attributes", ((source, attribute, digest) for (
+                            source, attribute), digest in record.attributes.items())),
+                        _identity(info)]
+        feeds = {}
+        if self.key is not None:
+            for name, key in self.feeds_now.items():
+                try:
+                    info = os.lstat(os.path.join(self.output, name))
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    feeds[name] = [key, _identity(info)]
+        data = {"version": FORMAT, "key": self.key, "pages": pages, "feeds": feeds}
+        data.update((table, list(found)) for table, found in tables.items())
+        up_to_date.save_json(self.path, data)
