@@ -117,7 +117,9 @@ class Digests:
         if published is None:
             return self._all_published
         names = set()
-        for value in state.values():  # the body, and the metadata (summary)
+        for key, value in state.items():  # the body, and the metadata (summary)
+            if key in NOT_OWN_DATA:
+                continue
             for text in value.values() if isinstance(value, dict) else (value,):
                 if isinstance(text, str) and ("{" in text or "|" in text):
                     for path in _INTRASITE_LINK.findall(text):
@@ -393,10 +395,18 @@ class PageRecorder:
             obj = objects.get(source)
             if obj is None or of_object(obj) != digest:
                 return None
-        digest_attribute = self._digest_attribute
-        for (source, attribute), digest in record.attributes.items():
-            obj = objects.get(source)
-            if obj is None or digest_attribute(getattr(obj, attribute, Undefined)) != digest:
+        known, digest_attribute = self._attribute_digests, self._digest_attribute
+        for key, digest in record.attributes.items():
+            found = known.get(key)
+            if found is None:
+                source, attribute = key
+                obj = objects.get(source)
+                if obj is None:
+                    return None
+                # (Memoised for the build: a story's URL is a property that
+                # costs a little each time, and many pages read it.)
+                found = known[key] = digest_attribute(getattr(obj, attribute, Undefined))
+            if found != digest:
                 return None
         return record
 
@@ -468,6 +478,7 @@ class PageRecorder:
         self.rendered = 0
         self.skipped = 0
         self._objects: dict[str, object] = {}
+        self._attribute_digests: dict[tuple[str, str], str] = {}  # as ``unchanged`` saw them
         self._reachable_memo: dict[tuple[int, int], dict[str, str]] = {}
         self._reachable_keep: list = []
 
