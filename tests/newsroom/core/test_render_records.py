@@ -179,3 +179,33 @@ def test_an_unchanged_page_comes_from_published_when_records_keep_no_text():
     assert recorder.records["plain.html"].output == ""  # no text kept
     assert build([a], "plain.html") == (["A, as published"], 0)
     assert build([a], "plain.html") == (["A"], 1)  # nothing published: rendered
+
+
+def test_a_storys_digest_follows_where_the_files_it_links_to_are_published():
+    """{filename} links show the linked file's URL: a story's digest covers where
+    the files its own links name are published, and no other file's."""
+    from types import SimpleNamespace
+
+    def context(b_url: str, c_url: str, regex: str | None = None) -> dict:
+        found = {"generated_content": {
+            "articles/b.md": SimpleNamespace(url=b_url, save_as=b_url + "index.html"),
+            "articles/c.md": SimpleNamespace(url=c_url, save_as=c_url + "index.html")},
+            "static_content": {}}
+        if regex:
+            found["INTRASITE_LINK_REGEX"] = regex
+        return found
+
+    def digest(ctx: dict) -> str:
+        digests = Digests()
+        digests.use_published_files(ctx)
+        return digests.of_object(Story("/c/a.md", "A", _content=(
+            '<p>See <a href="{filename}b.md#more">B</a> and '
+            '<img src="|static|../images/x%20y.jpg?w=1" alt=""></p>')))
+
+    base = digest(context("2024/b/", "2024/c/"))
+    assert digest(context("2024/b/", "2025/c/")) == base  # C: not linked
+    assert digest(context("2025/b/", "2024/c/")) != base  # B moved: its link changes
+    # Another link syntax: every file's place counts.
+    other = context("2024/b/", "2024/c/", regex="<<(?P<what>.*?)>>")
+    assert digest({**other, "generated_content": context("2024/b/", "2025/c/")[
+        "generated_content"]}) != digest(other)
