@@ -565,13 +565,15 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     from pelican.plugins import signals
     from pelican.settings import read_settings
 
-    from newsroom.compat.pelican import index_article_lists, remember_content_urls
+    from newsroom.compat.pelican import (index_article_lists, linear_archives_and_translations,
+                                         remember_content_urls)
 
     # Same output, less time: Pelican formats a story's URL setting on every
     # use of its url/save_as (keep the answer while the story is unchanged),
     # and its tag, section and writer pages search lists story by story.
     remember_content_urls()
     index_article_lists()
+    linear_archives_and_translations()
     collector = ProblemCollector(str(PROJECT_ROOT))
     reads = None
     root = logging.getLogger()

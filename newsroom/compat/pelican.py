@@ -50,6 +50,14 @@ Output
   ``self.authors``, lists of pairs) hold lists whose ``in`` is a set lookup
   by identity, the comparison ``list.__contains__`` makes for objects
   without ``__eq__`` (Pelican's content objects define none).
+* ``linear_archives_and_translations``: ``ArticlesGenerator.
+  _build_period_archives(sorted_articles, articles, settings)`` uses
+  ``articles`` only to fill each archive's ``articles`` (a dict in the lists
+  of the ``defaultdict`` it returns), from the archive's ``dates``; and
+  ``pelican.generators`` calls ``process_translations(content_list,
+  translation_id)`` by that module-level name, which sorts the list in
+  place by the translation key and handles each group of equal keys on its
+  own, the originals first.
 * ``skip_output``: Pelican.run calls ``generator.generate_output(writer)`` on
   each generator that has it; replacing it on an instance writes nothing.
 * ``changed_only_writer``: overrides ``Writer._open_w(filename, encoding,
@@ -96,6 +104,8 @@ import io
 import operator
 import os
 import traceback
+from itertools import groupby
+from operator import attrgetter
 
 from pelican.readers import _DISCARD
 from pelican.writers import FileOverwriteFailedError, Writer
@@ -414,6 +424,67 @@ def index_article_lists() -> None:
         wrapper.__wrapped__ = original
         wrapper.__name__ = method
         setattr(ArticlesGenerator, method, wrapper)
+
+
+def linear_archives_and_translations() -> None:
+    """Period archives and translations in linear time, the same answers.
+
+    Two steps of Pelican's reading search a list story by story (the square
+    of the story count: 1.9 s and 0.7 s of a build at 10,000 stories, a few
+    milliseconds at 1,000):
+
+    * ``ArticlesGenerator._build_period_archives`` runs ``[a for a in articles
+      if a in dates]`` for every year, month and day. It is called with no
+      stories to sort into the periods, then each archive's ``articles`` is
+      made here: the stories of ``articles``, in their order, that are in
+      its ``dates``, found by identity (``in``'s comparison for objects
+      without ``__eq__``).
+    * ``process_translations`` ends with ``[x for x in content_list if x not
+      in index]``. It is called once per group of stories that share the
+      translation key (the groups it makes itself: same sort, same key), in
+      the sorted order, so each search is within a group; the originals
+      and translations of the groups, one after another, are its answer for
+      the whole list, and each story's ``translations`` is set as before.
+
+    Installed once per process.
+    """
+    import pelican.generators as generators
+    from pelican.generators import ArticlesGenerator
+
+    archives = ArticlesGenerator._build_period_archives
+    if not getattr(archives, "linear", False):
+        def build_period_archives(self, sorted_articles, articles, settings):
+            found = archives(self, sorted_articles, [], settings)
+            for group in found.values():
+                for archive in group:
+                    members = {id(story) for story in archive["dates"]}
+                    archive["articles"] = [story for story in articles if id(story) in members]
+            return found
+
+        build_period_archives.linear = True
+        build_period_archives.__wrapped__ = archives
+        ArticlesGenerator._build_period_archives = build_period_archives
+
+    translations = generators.process_translations
+    if not getattr(translations, "linear", False):
+        def process_translations(content_list, translation_id=None):
+            if not translation_id:
+                return translations(content_list, translation_id)
+            names = {translation_id} if isinstance(translation_id, str) else translation_id
+            try:
+                content_list.sort(key=attrgetter(*names))
+            except (TypeError, AttributeError):
+                return translations(content_list, translation_id)  # its own error
+            index, rest = [], []
+            for _key, group in groupby(content_list, attrgetter(*names)):
+                originals, others = translations(list(group), translation_id)
+                index += originals
+                rest += others
+            return index, rest
+
+        process_translations.linear = True
+        process_translations.__wrapped__ = translations
+        generators.process_translations = process_translations
 
 
 # --- output ------------------------------------------------------------------------

@@ -104,8 +104,9 @@ class Digests:
 
     def use_published_files(self, context: dict) -> None:
         """Where this build publishes every file (``context``: Pelican's, once all is read)."""
-        self._all_published = links_digest(context)
         self._published = published_files(context)
+        # (Every file counts only when links cannot be told apart.)
+        self._all_published = links_digest(context) if self._published is None else ""
 
     def _links_of(self, state: dict) -> str:
         """Where the files that ``state`` (a story's) links to are published.

@@ -163,12 +163,14 @@ class IncrementalSite:
 
         from newsroom.compat.pelican import (changed_only_writer, copy_only_changed_files,
                                              index_article_lists, keep_urls_across_builds,
+                                             linear_archives_and_translations,
                                              remember_content_urls)
 
         remember_content_urls()
         keep_urls_across_builds()
         copy_only_changed_files()
         index_article_lists()
+        linear_archives_and_translations()
         self.output = Path(output).resolve()
         override = dict(overrides or {})
         override["OUTPUT_PATH"] = str(self.output)

@@ -413,6 +413,84 @@ def test_pelican_group_pages_search_lists_by_identity(pelican_settings):
               f"{method} writes other pages through the wrapper: {runs}")
 
 
+def test_pelican_archives_and_translations_in_linear_time(pelican_settings, caplog):
+    """The linear versions give what Pelican's own give: the same archives
+    (stories in the same order), originals, translations, each story's
+    translations, and the same warnings in the same order."""
+    import datetime
+    import logging
+
+    import pelican.generators as generators
+    from pelican.contents import Article
+    from pelican.generators import ArticlesGenerator
+
+    from newsroom.compat.pelican import linear_archives_and_translations
+
+    item = "newsroom/compat/pelican.py linear_archives_and_translations"
+    linear_archives_and_translations()
+    linear_archives_and_translations()  # once per process
+    archives, translations = (ArticlesGenerator._build_period_archives,
+                              generators.process_translations)
+    for wrapper in (archives, translations):
+        _must(getattr(wrapper, "linear", False)
+              and getattr(wrapper.__wrapped__, "__wrapped__", None) is None, item,
+              f"{wrapper.__name__} is not wrapped exactly once")
+    _must("articles" in archives.__wrapped__.__code__.co_varnames, item,
+          "_build_period_archives no longer takes the stories as articles")
+
+    def stories(run: str = "a"):
+        # (Each run's stories in a folder of their own: Pelican's logger drops
+        # a message it has logged before, and both runs must warn.)
+        made = []
+        for n in range(40):
+            metadata = {"title": f"S{n}", "slug": f"s{n % 17}",
+                        "date": datetime.datetime(2022 + n % 3, 1 + n % 12, 1 + n % 27)}
+            if n % 5 == 0:
+                metadata["lang"] = "fr"
+            if n % 7 == 0:
+                metadata["translation"] = "true"
+            made.append(Article("<p>b</p>", settings=pelican_settings, metadata=metadata,
+                                source_path=os.path.join(pelican_settings["PATH"], run,
+                                                         f"{n}.md"),
+                                context={"localsiteurl": "", "generated_content": {},
+                                         "static_content": {}, "static_links": set()}))
+        return made
+
+    def names(items):
+        return [os.path.basename(story.source_path) for story in items]
+
+    runs = []
+    for run, function in (("a", translations.__wrapped__), ("b", translations)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            content = stories(run)
+            originals, others = function(content, "slug")
+        runs.append((names(originals), names(others), names(content),
+                     {os.path.basename(story.source_path): names(story.translations)
+                      for story in content},
+                     [record.getMessage().replace(f"{os.sep}{run}{os.sep}", os.sep)
+                      for record in caplog.records]))
+        _must(function(content, None) == (content, []), item, "no translation_id: all originals")
+    _must(runs[0] == runs[1], item, "translations differ from Pelican's own")
+    _must(runs[0][4], item, "the test makes no warnings to compare")
+
+    content = stories()
+    ordered = sorted(content, key=lambda story: story.date, reverse=True)
+    settings = {**pelican_settings, "YEAR_ARCHIVE_SAVE_AS": "{date:%Y}/index.html",
+                "MONTH_ARCHIVE_SAVE_AS": "{date:%Y}/{date:%m}/index.html",
+                "DAY_ARCHIVE_SAVE_AS": "{date:%Y}/{date:%m}/{date:%d}/index.html"}
+    made = []
+    for function in (archives.__wrapped__, archives):
+        found = function(None, ordered, content, settings)
+        made.append({granularity: [{key: (names(value) if key in ("dates", "articles")
+                                          else value) for key, value in archive.items()}
+                                   for archive in group]
+                     for granularity, group in found.items()})
+    _must(made[0] == made[1], item, "period archives differ from Pelican's own")
+    _must(all(archive["articles"] for group in made[0].values() for archive in group), item,
+          "the test makes no archive with stories")
+
+
 def test_pelican_skip_output(tmp_path, pelican_settings):
     from pelican import Pelican, signals
 
