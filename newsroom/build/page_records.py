@@ -113,7 +113,7 @@ class PageRecords:
         from pelican import signals
 
         from newsroom.core.problems import WarningCounter
-        from newsroom.core.render_records import PageRecorder, RecordingTemplate
+        from newsroom.core.render_records import PageRecorder
 
         self._settings_path, self._project_root = Path(settings_path), Path(project_root)
         settings = site.settings
@@ -133,13 +133,7 @@ class PageRecords:
         recorder = self.recorder = PageRecorder(counter=self._counter, published=self._published)
 
         def on_generator(generator):
-            recorder.install(generator.env)
-            original = generator.get_template
-
-            def get_template(name):
-                return RecordingTemplate(original(name), recorder)
-
-            generator.get_template = get_template
+            recorder.record_generator(generator)
 
         def on_content(obj):
             recorder.note_object(obj)

@@ -536,6 +536,17 @@ class PageRecorder:
                 if callable(function) and not module.startswith("jinja2"):
                     table[key] = self._recorded_callable(function)
 
+    def record_generator(self, generator) -> None:
+        """``generator_init``: record on its Jinja environment; its templates render through us."""
+        self.install(generator.env)
+        original = generator.get_template
+        recorder = self
+
+        def get_template(name):
+            return RecordingTemplate(original(name), recorder)
+
+        generator.get_template = get_template
+
     def _recorded_callable(self, function):
         if getattr(function, "__newsroom_recorded__", False):
             return function

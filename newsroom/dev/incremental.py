@@ -55,7 +55,7 @@ from pathlib import Path
 
 from newsroom.core.content_paths import is_within
 from newsroom.core.problems import ProblemCollector, WarningCounter, forget_problems
-from newsroom.core.render_records import PageRecorder, RecordingTemplate, _hash
+from newsroom.core.render_records import PageRecorder, _hash
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -196,13 +196,7 @@ class IncrementalSite:
         writer_class = changed_only_writer(base).reporting_to(self.written)
 
         def on_generator(generator):
-            recorder.install(generator.env)
-            original = generator.get_template
-
-            def get_template(name):
-                return RecordingTemplate(original(name), recorder)
-
-            generator.get_template = get_template
+            recorder.record_generator(generator)
 
         self._signals = signals
         # blinker keeps weak references to receivers: these keep them alive.

@@ -102,3 +102,21 @@ def png_with_alpha(path: Path, size=(300, 200)) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, "PNG", pnginfo=None)
     return path
+
+
+def flip_keeping_metadata(path: Path) -> None:
+    """Mirror a JPEG in place, keeping its EXIF, XMP and ICC profile: new
+    pixels, the same caption and credit (an editor's replaced photo)."""
+    with Image.open(path) as photo:
+        photo.load()
+        info = dict(photo.info)
+        flipped = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    keep = {key: info[key] for key in ("exif", "xmp", "icc_profile") if key in info}
+    flipped.save(path, quality=90, **keep)
+
+
+def add_sidecar_credit(content: Path, photo: str = "ruto-conille.jpg",
+                       credit: str = "Sidecar Credit Agency") -> None:
+    """A sidecar file beside a photo of ``content``/images that sets its credit."""
+    (content / "images" / f"{photo}.sidecar.txt").write_text(f"credit: {credit}\n",
+                                                             encoding="utf-8")

@@ -25,6 +25,7 @@ import pytest
 
 from helpers.building import (ARTICLE_URL, EPOCH, PUBLISHING, ROOT, filler_content, hash_tree,
                               run_build)
+from helpers.photo_files import add_sidecar_credit, flip_keeping_metadata
 from newsroom.build.page_records import record_path
 
 PHOTO_CACHE = ROOT / ".cache" / "pelican" / "photos"  # renditions: warm, shared
@@ -157,20 +158,11 @@ def add_writer_profile(site):
 
 
 def add_photo_sidecar(site):
-    (site.content / "images" / "ruto-conille.jpg.sidecar.txt").write_text(
-        "credit: Sidecar Credit Agency\n", encoding="utf-8")
+    add_sidecar_credit(site.content)
 
 
 def replace_photo(site):
-    from PIL import Image
-
-    path = site.content / "images" / "ruto-conille.jpg"
-    with Image.open(path) as photo:
-        photo.load()
-        info = dict(photo.info)
-        flipped = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    keep = {key: info[key] for key in ("exif", "xmp", "icc_profile") if key in info}
-    flipped.save(path, quality=90, **keep)
+    flip_keeping_metadata(site.content / "images" / "ruto-conille.jpg")
 
 
 def tamper_with_published_page(site):

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers.building import EPOCH, PUBLISHING, ROOT, copy_content, run_build
+from helpers.photo_files import add_sidecar_credit, flip_keeping_metadata
 from newsroom.build.up_to_date import input_fingerprint, output_digest, stable_text
 
 UP_TO_DATE = "Up to date:"
@@ -105,20 +106,11 @@ def add_writer_profile(s):
 
 
 def add_photo_sidecar(s):
-    (s.content / "images" / "ruto-conille.jpg.sidecar.txt").write_text(
-        "credit: Sidecar Credit Agency\n", encoding="utf-8")
+    add_sidecar_credit(s.content)
 
 
 def replace_photo(s):
-    from PIL import Image
-
-    path = s.content / "images" / "ruto-conille.jpg"
-    with Image.open(path) as photo:
-        photo.load()
-        info = dict(photo.info)
-        flipped = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    save = {key: info[key] for key in ("exif", "xmp", "icc_profile") if key in info}
-    flipped.save(path, quality=90, **save)
+    flip_keeping_metadata(s.content / "images" / "ruto-conille.jpg")
 
 
 def edit_template(s):
