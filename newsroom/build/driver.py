@@ -10,7 +10,9 @@ test suite (which runs it as ``python -m newsroom.build``).
    them all (``newsroom.build.parallel_render``): a page or feed whose bytes
    the output folder already has is hard-linked from it instead, with its
    compressed copies when the last build's record vouches for them
-   (``newsroom.build.published_links``).
+   (``newsroom.build.published_links``); a page or feed whose inputs did
+   not change since the last build is not rendered at all but taken from
+   the output folder (``newsroom.build.page_records``).
 2. Every warning or error Pelican or a plugin logs is collected (and made
    clear by ``newsroom.core.problems``); the build goes on so that all problems
    are reported in one run. A crash after reported problems is their
@@ -751,10 +753,9 @@ def _unchanged_check(settings_path: Path, output: Path, overrides: dict, search:
             str(settings_path), override={**overrides, "OUTPUT_PATH": str(output)}))
         if not settings["SKIP_UNCHANGED_BUILDS"]:
             return None
-        code = [PROJECT_ROOT / "plugins", PROJECT_ROOT / "newsroom", Path(settings["THEME"])]
-        code += [Path(path) for path in settings.get("PLUGIN_PATHS") or ()]
         fingerprint = up_to_date.input_fingerprint(settings, settings_path, output, search,
-                                                   modes, code)
+                                                   modes, up_to_date.code_roots(settings,
+                                                                                PROJECT_ROOT))
         return up_to_date.record_path(settings["CACHE_PATH"], output), fingerprint
     except Exception:  # noqa: BLE001 - any failure here only means a full build
         return None

@@ -58,6 +58,7 @@ import stat
 from pathlib import Path
 
 from newsroom.build import up_to_date
+from newsroom.build.published_links import file_identity
 
 #: Bump when what a record holds, or how digests are made, changes.
 FORMAT = 1
@@ -72,14 +73,9 @@ def page_key(settings: dict, settings_path: Path, project_root: Path) -> str:
     """Everything outside the records that decides how a page renders."""
     from newsroom.build.read_cache import environment_key
 
-    code = [project_root / "plugins", project_root / "newsroom", Path(settings["THEME"])]
-    code += [Path(path) for path in settings.get("PLUGIN_PATHS") or ()]
     files = sorted(Path(settings_path).parent.glob("*.py"))
-    return f"{FORMAT}:" + environment_key(settings, files, code)
-
-
-def _identity(info: os.stat_result) -> list[int]:
-    return [info.st_size, info.st_mtime_ns, info.st_ino]
+    return f"{FORMAT}:" + environment_key(settings, files,
+                                          up_to_date.code_roots(settings, project_root))
 
 
 class PageRecords:
@@ -98,10 +94,8 @@ class PageRecords:
         self.feeds: dict[str, list] = {}  # feed -> [key, identity] as last published
         self.feeds_now: dict[str, str] = {}  # feed -> key, made by this build
         self.feeds_repeated: set[str] = set()
-        self.feeds_skipped = 0
         self.key: str | None = None
         self.path: Path | None = None
-        self.loaded = 0
         self._settings_path: Path | None = None
         self._project_root: Path | None = None
         self._receivers = ()
@@ -167,8 +161,6 @@ class PageRecords:
         except (OSError, ValueError, TypeError):
             self.key = None  # no key: nothing taken from records, none kept
             return
-        if self.live is None:
-            return
         data = up_to_date.load_json(self.path, FORMAT)
         if data.get("key") != self.key:
             return
@@ -191,7 +183,6 @@ class PageRecords:
             records.clear()  # not a record this code wrote: render every page
             identities.clear()
             return
-        self.loaded = len(records)
         feeds = data.get("feeds")
         if isinstance(feeds, dict):
             self.feeds = {name: entry for name, entry in feeds.items()
@@ -208,7 +199,7 @@ class PageRecords:
         try:
             with open(path, "rb", buffering=0) as handle:
                 info = os.fstat(handle.fileno())
-                if (not stat.S_ISREG(info.st_mode) or _identity(info) != identity
+                if (not stat.S_ISREG(info.st_mode) or file_identity(info) != identity
                         or (self.file_mode is not None
                             and stat.S_IMODE(info.st_mode) != self.file_mode)):
                     return None
@@ -246,7 +237,6 @@ class PageRecords:
             # (A feed the render child made is written from its text already.)
             if text is not None and "_create_new_feed" not in vars(writer):
                 self.feeds_now[name] = key
-                self.feeds_skipped += 1
                 with prerendered_feed(writer, text):
                     return call()
             before = recorder._marks()
@@ -279,12 +269,21 @@ class PageRecords:
         return self.recorder.rendered, len(self.recorder.rendered_now)
 
     # -- after the swap --
+    def _published_identity(self, name: str) -> list[int] | None:
+        """The identity of the regular file ``name`` as now published; None if there is none."""
+        try:
+            info = os.lstat(os.path.join(self.output, name))
+        except OSError:
+            return None
+        return file_identity(info) if stat.S_ISREG(info.st_mode) else None
+
     def save(self) -> None:
-        """Keep the records of this build's pages, each with its file as now published."""
+        """Keep the records of this build's pages and feeds, each with its file as now published."""
         recorder = self.recorder
         if recorder is None or self.path is None:
             return
         pages: dict[str, list] = {}
+        feeds: dict[str, list] = {}
         tables: dict[str, dict] = {"names": {}, "objects": {}, "attributes": {}}
 
         def indexes(table: str, entries) -> list[int]:
@@ -295,13 +294,8 @@ class PageRecords:
             records = recorder.records
             for name in sorted(recorder.rendered_now - recorder.repeated):
                 record = records.get(name)
-                if record is None:
-                    continue
-                try:
-                    info = os.lstat(os.path.join(self.output, name))
-                except OSError:
-                    continue
-                if stat.S_ISREG(info.st_mode):
+                identity = self._published_identity(name) if record is not None else None
+                if identity is not None:
                     pages[name] = [
                         record.template,
                         indexes("names", ((key, deep, digest)
@@ -309,16 +303,11 @@ class PageRecords:
                         indexes("objects", record.objects.items()),
                         indexes("attributes", ((source, attribute, digest) for (
                             source, attribute), digest in record.attributes.items())),
-                        _identity(info)]
-        feeds = {}
-        if self.key is not None:
+                        identity]
             for name, key in self.feeds_now.items():
-                try:
-                    info = os.lstat(os.path.join(self.output, name))
-                except OSError:
-                    continue
-                if stat.S_ISREG(info.st_mode):
-                    feeds[name] = [key, _identity(info)]
+                identity = self._published_identity(name)
+                if identity is not None:
+                    feeds[name] = [key, identity]
         data = {"version": FORMAT, "key": self.key, "pages": pages, "feeds": feeds}
         data.update((table, list(found)) for table, found in tables.items())
         up_to_date.save_json(self.path, data)

@@ -56,7 +56,8 @@ RECORD_VERSION = 1
 COPY_SUFFIXES = (".gz", ".br")
 
 
-def _identity(info: os.stat_result) -> list[int]:
+def file_identity(info: os.stat_result) -> list[int]:
+    """What tells a file apart from a replacement: size, modification time, inode."""
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
@@ -86,7 +87,7 @@ def save_record(path: Path | None, output: Path, key: str | None, files) -> None
         for relative in files:
             base = os.path.join(output, relative)
             try:
-                found[relative] = [_identity(os.lstat(base + suffix))
+                found[relative] = [file_identity(os.lstat(base + suffix))
                                    for suffix in ("", *COPY_SUFFIXES)]
             except OSError:
                 continue  # no copies (a small file): nothing to link next time
@@ -242,7 +243,7 @@ class PublishedLinks:
             linked = os.lstat(path)
         except OSError:
             linked = None
-        if linked is None or _identity(linked) != _identity(info):
+        if linked is None or file_identity(linked) != file_identity(info):
             # Replaced between reading and linking: not the bytes compared.
             with contextlib.suppress(OSError):
                 os.unlink(path)
@@ -256,19 +257,19 @@ class PublishedLinks:
         """Link the published .gz and .br of ``relative`` if the record vouches for them."""
         known = self.copies.get(relative)
         if not isinstance(known, list) or len(known) != 1 + len(COPY_SUFFIXES) \
-                or known[0] != _identity(info):
+                or known[0] != file_identity(info):
             return
         made = []
         try:
             for suffix, expected in zip(COPY_SUFFIXES, known[1:]):
                 copy = os.lstat(published + suffix)
-                if (not stat.S_ISREG(copy.st_mode) or _identity(copy) != expected
+                if (not stat.S_ISREG(copy.st_mode) or file_identity(copy) != expected
                         or (self.file_mode is not None
                             and stat.S_IMODE(copy.st_mode) != self.file_mode)):
                     raise FileNotFoundError(published + suffix)
                 os.link(published + suffix, path + suffix)
                 made.append(path + suffix)
-                if _identity(os.lstat(path + suffix)) != expected:
+                if file_identity(os.lstat(path + suffix)) != expected:
                     raise FileNotFoundError(path + suffix)
         except OSError:
             for name in made:  # the compression workers make them instead

@@ -313,8 +313,7 @@ class ReadCache:
     def for_build(cls, settings: dict, settings_path: Path, project_root: Path,
                   workers: int | None = None) -> "ReadCache":
         """The cache a full build with these (resolved) settings uses."""
-        code = [project_root / "plugins", project_root / "newsroom"]
-        code += [Path(path) for path in settings.get("PLUGIN_PATHS") or ()]
+        code = up_to_date.code_roots(settings, project_root, theme=False)
         folder = settings["READ_CACHE_PATH"] if settings["READ_CACHE"] else None
         if workers is None:
             workers = settings["READ_WORKERS"]

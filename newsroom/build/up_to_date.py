@@ -124,6 +124,15 @@ def _distributions() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def code_roots(settings: dict, project_root: Path, theme: bool = True) -> list[Path]:
+    """The code a build runs besides installed packages: ``plugins/``,
+    ``newsroom/``, any ``PLUGIN_PATHS`` and (``theme``) the theme."""
+    roots = [Path(project_root) / "plugins", Path(project_root) / "newsroom"]
+    if theme:
+        roots.append(Path(settings["THEME"]))
+    return roots + [Path(path) for path in settings.get("PLUGIN_PATHS") or ()]
+
+
 def input_fingerprint(settings: dict, settings_path: Path, output: Path, search: bool,
                       modes, code_roots: list[Path]) -> str:
     """One hash of everything the build reads (see the module docstring)."""
