@@ -133,7 +133,9 @@ def subpath_site(tmp_path_factory, serve_site):
     result = run_build(
         output,
         settings=PUBLISHING,
-        overrides={"PATH": str(content)},
+        # The two newest stories in the recent part, the others in the three
+        # hashed ones: this small site's index then has every kind of part.
+        overrides={"PATH": str(content), "SEARCH_RECENT_PAGES": 2},
         env={"SITEURL": site_url},
     )
     assert result.returncode == 0, result.stderr
@@ -172,7 +174,7 @@ def test_new_article_is_findable_after_a_rebuild(tab, subpath_site):
     result = run_build(
         subpath_site["output"],
         settings=PUBLISHING,
-        overrides={"PATH": str(subpath_site["content"])},
+        overrides={"PATH": str(subpath_site["content"]), "SEARCH_RECENT_PAGES": 2},
         env={"SITEURL": subpath_site["url"].rstrip("/")},
     )
     assert result.returncode == 0, result.stderr

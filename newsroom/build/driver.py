@@ -694,8 +694,10 @@ def _run_searchers(jobs: list[tuple[list[str], dict[str, str], str]]) -> list[st
 
 
 def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
-                 live: Path | None = None, mode: int | None = None):
+                 live: Path | None = None, mode: int | None = None, recent: int = 0):
     """Index ``site`` with Pagefind in ``parts`` parts (newsroom/build/search_parts.py).
+
+    ``recent``: how many of the newest pages make a part of their own.
 
     Returns its ``SearchIndex``: the problems found, and the record to keep
     once the site is published. ``live``: the published output folder,
@@ -705,14 +707,17 @@ def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
     # the build stops while it runs. Only the pages it can index, and a
     # frugal allocator: the same index with a third less memory
     # (newsroom/compat/pagefind.py).
-    from newsroom.build.search_parts import (BUNDLE, MAX_PARTS, SearchIndex, index_site,
-                                             valid_parts)
+    from newsroom.build.search_parts import (BUNDLE, MAX_PARTS, MAX_RECENT, SearchIndex,
+                                             index_site, valid_parts, valid_recent)
 
     if not valid_parts(parts):
         return SearchIndex([], [f"settings: SEARCH_INDEX_PARTS is {parts!r}; it must be a "
                                 f"whole number from 1 to {MAX_PARTS} (4 by default)"])
+    if not valid_recent(recent):
+        return SearchIndex([], [f"settings: SEARCH_RECENT_PAGES is {recent!r}; it must be a "
+                                f"whole number from 0 to {MAX_RECENT} (50 by default)"])
     live_bundle = live / BUNDLE if live is not None and (live / BUNDLE).is_dir() else None
-    return index_site(site, parts, _run_searchers, record, live_bundle, mode)
+    return index_site(site, parts, _run_searchers, record, live_bundle, mode, recent=recent)
 
 
 def compression_key(settings: dict) -> str | None:
@@ -862,7 +867,8 @@ def build(
                 if not problems and search:
                     searched = run_pagefind(
                         staging, settings["SEARCH_INDEX_PARTS"],
-                        search_record(settings, output), output, modes[1])
+                        search_record(settings, output), output, modes[1],
+                        settings["SEARCH_RECENT_PAGES"])
                     problems += searched.problems
                 if not problems:
                     problems += finish_site(staging, settings, compressing)

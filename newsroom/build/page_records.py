@@ -94,6 +94,7 @@ class PageRecords:
         self.feeds: dict[str, list] = {}  # feed -> [key, identity] as last published
         self.feeds_now: dict[str, str] = {}  # feed -> key, made by this build
         self.feeds_repeated: set[str] = set()
+        self._contexts: dict[int, tuple] = {}  # id -> (context, signature, digest)
         self.key: str | None = None
         self.path: Path | None = None
         self._settings_path: Path | None = None
@@ -211,6 +212,7 @@ class PageRecords:
     def _install_writer(self, writer):
         """``writer.write_feed``: a feed made from the same items as last time is taken as published."""
         from pelican.utils import sanitised_join
+        from pelican.writers import Writer as pelican_writer
 
         from newsroom.compat.pelican import prerendered_feed
 
@@ -225,7 +227,12 @@ class PageRecords:
                 return call()  # no file, or no records
             name = os.path.relpath(sanitised_join(writer.output_path, path),
                                    writer.output_path).replace(os.sep, "/")
-            key = self._feed_key(elements, context, path, url, feed_type, override_output,
+            shown = elements
+            if getattr(type(writer), "write_feed", None) is pelican_writer.write_feed:
+                # Pelican's write_feed makes the feed of the first FEED_MAX_ITEMS
+                # (100) only: a story further down changes nothing in it.
+                shown = elements[:writer.settings["FEED_MAX_ITEMS"]]
+            key = self._feed_key(shown, context, path, url, feed_type, override_output,
                                  feed_title, writer.settings.get("FEED_MAX_ITEMS"))
             if name in self.feeds_now or name in self.feeds_repeated:
                 self.feeds_repeated.add(name)
@@ -255,12 +262,30 @@ class PageRecords:
 
         digests = self.recorder.digests
         parts = [digests.of_value(argument) for argument in arguments]
-        # (Not where the build writes: a new staging folder each time.)
-        parts.append(_hash(digests._parts({key: value for key, value in context.items()
-                                           if key != "OUTPUT_PATH"}, False)))
+        parts.append(self._context_digest(context))
         parts += [digests.of_object(element) if isinstance(element, self.recorder.content)
                   else digests.of_value(element, True) for element in elements]
         return _hash(parts)
+
+    def _context_digest(self, context: dict) -> str:
+        """The digest of a feed's context, made once for the feeds that share it.
+
+        Pelican hands every feed the same context. Its values are memoised by
+        identity for the build (``Digests``); the dict itself is kept with the
+        names and identities of its values, so a context that gained, lost or
+        replaced a value is digested again.
+        """
+        from newsroom.core.render_records import _hash
+
+        signature = tuple((key, id(value)) for key, value in context.items())
+        known = self._contexts.get(id(context))
+        if known is not None and known[0] is context and known[1] == signature:
+            return known[2]
+        # (Not where the build writes: a new staging folder each time.)
+        digest = _hash(self.recorder.digests._parts(
+            {key: value for key, value in context.items() if key != "OUTPUT_PATH"}, False))
+        self._contexts[id(context)] = (context, signature, digest)
+        return digest
 
     def counts(self) -> tuple[int, int] | None:
         """(pages rendered, pages in all) by this build; None when it kept no records."""

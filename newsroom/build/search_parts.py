@@ -3,11 +3,23 @@
 Pagefind has no way to update an index for one page: it reads and indexes
 every page each time (0.7 s at 1,000 stories, a third of what a publishing
 build with one story changed may take). So the indexed pages are split
-into ``SEARCH_INDEX_PARTS`` parts by a hash of their path (a page stays in
-its part from build to build), each part is a Pagefind bundle of its own,
-and the search page merges them (Pagefind's ``mergeIndex``; the merged
-bundles share the first one's WebAssembly, so a search loads a few small
-files more per part, no more code).
+into ``SEARCH_INDEX_PARTS`` parts, each a Pagefind bundle of its own, and
+the search page merges them (Pagefind's ``mergeIndex``; the merged bundles
+share the first one's WebAssembly, so a search loads a few small files more
+per part, no more code):
+
+* **the recent part** (part 0): the ``SEARCH_RECENT_PAGES`` newest pages, by
+  the date Pagefind sorts them by (``data-pagefind-sort="date[datetime]"``
+  or ``"date:VALUE"``; equal dates by path). Most edits are to the newest
+  stories, and this part is small (50 pages: 0.08 s of Pagefind against
+  0.3 s for a quarter of 1,000 stories);
+* **the other parts** (1 to ``SEARCH_INDEX_PARTS`` - 1): every other page,
+  by a hash of its path, so a page stays in its part from build to build.
+
+What goes where depends on the pages alone, so a build that follows another
+makes the same index as a clean one. A new story moves the oldest of the
+recent ones into its hashed part: two parts are indexed then. With one part,
+or ``SEARCH_RECENT_PAGES`` 0, every page goes by its hash.
 
 Layout in the site:
 
@@ -34,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import os
 import re
@@ -42,13 +55,16 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from newsroom.build import up_to_date
 from newsroom.compat import pagefind
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 MAX_PARTS = 64
+#: The largest SEARCH_RECENT_PAGES (it is a count of pages, not a size).
+MAX_RECENT = 100_000
 BUNDLE = "pagefind"
 PARTS_FILE = "parts.json"
 PART_PREFIX = "part-"
@@ -66,10 +82,63 @@ def part_of(relative: str, parts: int) -> int:
     return int.from_bytes(digest.digest(), "big") % parts
 
 
-def indexed_pages(site: Path) -> dict[str, str]:
+def assign_parts(pages: dict[str, float | None], parts: int, recent: int) -> dict[str, int]:
+    """{page: its part}: the ``recent`` newest pages in part 0, the others by path.
+
+    ``pages``: {site path: its date as a timestamp, or None (no date: never
+    recent)}. With one part, or ``recent`` 0, every page goes by ``part_of``.
+    """
+    if parts <= 1:
+        return dict.fromkeys(pages, 0)
+    if recent <= 0:
+        return {path: part_of(path, parts) for path in pages}
+    dated = sorted(((when, path) for path, when in pages.items() if when is not None),
+                   reverse=True)
+    newest = {path for _when, path in dated[:recent]}
+    return {path: 0 if path in newest else 1 + part_of(path, parts - 1) for path in pages}
+
+
+_SORT_DATE = re.compile(rb"""data-pagefind-sort\s*=\s*["']date(?:\[([a-z-]+)\]|:([^"']*))["']""")
+_ATTRIBUTE = rb"""\s%s\s*=\s*["']([^"']*)["']"""
+
+
+def sort_date(data: bytes) -> float | None:
+    """The date a page is sorted by in search (a timestamp), or None if it has none.
+
+    The first ``data-pagefind-sort="date[attribute]"`` (the attribute's value,
+    as our byline's ``<time datetime>``) or ``"date:VALUE"``, read as an ISO
+    date; without a time zone, as UTC.
+    """
+    found = _SORT_DATE.search(data)
+    if found is None:
+        return None
+    attribute, value = found.groups()
+    if attribute is not None:
+        start = data.rfind(b"<", 0, found.start())
+        end = data.find(b">", found.end())
+        if start == -1 or end == -1:
+            return None
+        own = re.search(_ATTRIBUTE % re.escape(attribute), data[start:end])
+        if own is None:
+            return None
+        value = own.group(1)
+    try:
+        when = datetime.fromisoformat(html.unescape(value.decode("utf-8").strip()))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    try:
+        return when.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def indexed_pages(site: Path, dates: dict[str, float | None] | None = None) -> dict[str, str]:
     """{site path: SHA-256} of every page Pagefind indexes (``data-pagefind-body``).
 
-    The bundle folder and hidden folders (the build's own) are not looked in.
+    ``dates``, if given, gets each such page's ``sort_date``. The bundle
+    folder and hidden folders (the build's own) are not looked in.
     """
     found = {}
     for folder, folders, names in os.walk(site):
@@ -86,8 +155,11 @@ def indexed_pages(site: Path) -> dict[str, str]:
             with open(path, "rb") as handle:
                 data = handle.read()
             if pagefind.has_body(data):
-                relative = name if relative_folder == "." else f"{relative_folder}/{name}"
-                found[relative.replace(os.sep, "/")] = hashlib.sha256(data).hexdigest()
+                relative = (name if relative_folder == "." else
+                            f"{relative_folder}/{name}").replace(os.sep, "/")
+                found[relative] = hashlib.sha256(data).hexdigest()
+                if dates is not None:
+                    dates[relative] = sort_date(data)
     return dict(sorted(found.items()))
 
 
@@ -170,16 +242,16 @@ _OWN_CODE = (Path(__file__), Path(__file__).with_name("search_index.py"),
              Path(pagefind.__file__))
 
 
-def _tool_key(parts: int) -> str:
+def _tool_key(parts: int, recent: int = 0) -> str:
     """Everything besides the pages that makes Pagefind write other files.
 
-    The number of parts, the Pagefind package and the binary it runs (by
+    The number of parts and of recent pages, the Pagefind package and the binary it runs (by
     path, size, time and inode), Pagefind's environment variables and
     configuration files, and our code around it.
     """
     digest = hashlib.sha256()
     feed = functools.partial(up_to_date._feed, digest)
-    feed(RECORD_VERSION, parts, pagefind.installed_version(), pagefind.PINNED_VERSION,
+    feed(RECORD_VERSION, parts, recent, pagefind.installed_version(), pagefind.PINNED_VERSION,
          *pagefind.executable())
     try:
         info = os.stat(pagefind.executable()[0])
@@ -200,6 +272,11 @@ def _tool_key(parts: int) -> str:
 def valid_parts(value) -> bool:
     """Whether ``value`` is a number of parts the index can have (1 to ``MAX_PARTS``)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PARTS
+
+
+def valid_recent(value) -> bool:
+    """Whether ``value`` is a number of recent pages (0 to ``MAX_RECENT``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RECENT
 
 
 def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -> bool:
@@ -253,8 +330,11 @@ Runner = Callable[[list[tuple[list[str], dict[str, str], str]]], list[str]]
 
 def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None = None,
                live: Path | None = None, mode: int | None = None,
-               bundle: Path | None = None, check_pages: bool = False) -> SearchIndex:
+               bundle: Path | None = None, check_pages: bool = False,
+               recent: int = 0) -> SearchIndex:
     """Index ``site`` into ``bundle`` (``site/pagefind``) in ``parts`` parts; only changed parts run.
+
+    ``recent``: how many of the newest pages make the recent part (``assign_parts``).
 
     ``run`` starts Pagefind for each (arguments, environment, label) and
     returns the problems (the build driver's, which stops them with the
@@ -264,9 +344,12 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     output): read them again after Pagefind and keep nothing if they did.
     """
     parts = max(1, int(parts))
-    pages = indexed_pages(site)
+    recent = max(0, int(recent))
+    dates: dict[str, float | None] = {}
+    pages = indexed_pages(site, dates)
     previous = load_record(previous_record)
-    if previous.get("tool") != _tool_key(parts):
+    tool = _tool_key(parts, recent)
+    if previous.get("tool") != tool:
         previous = {}
     bundle = site / BUNDLE if bundle is None else bundle
     if not pages:
@@ -279,8 +362,8 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
             _write_parts_file(bundle, [])
         return SearchIndex([], problems, None)
     grouped: dict[int, dict[str, str]] = {}
-    for path, digest in pages.items():
-        grouped.setdefault(part_of(path, parts), {})[path] = digest
+    for path, part in assign_parts(dates, parts, recent).items():
+        grouped.setdefault(part, {})[path] = pages[path]
     primary = min(grouped)
     found = [Part(number, folder_name(number, primary), grouped[number],
                   _pages_digest(grouped[number])) for number in sorted(grouped)]
@@ -330,7 +413,7 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     for part in found:
         part.files = _bundle_files(bundle / part.folder if part.folder else bundle)
         folders[part.folder] = {"pages": part.digest, "files": part.files}
-    return SearchIndex(found, [], {"version": RECORD_VERSION, "tool": _tool_key(parts),
+    return SearchIndex(found, [], {"version": RECORD_VERSION, "tool": tool,
                                    "folders": folders})
 
 

@@ -193,6 +193,9 @@ DEFAULTS: dict = {
     # its pages changed; the search page merges them (newsroom/build/search_parts.py).
     # More parts: less to index after an edit, a few more small files per search.
     "SEARCH_INDEX_PARTS": 4,
+    # The newest this many indexed pages make the first part, small and quick
+    # to index again after an edit (most edits are to the newest stories).
+    "SEARCH_RECENT_PAGES": 50,
 }
 
 # Computed by ``resolve`` (see the module docstring); listed so that tools

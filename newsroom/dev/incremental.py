@@ -465,7 +465,7 @@ class PreviewWorker:
 
         def run():
             from newsroom.build.search_parts import (BUNDLE, index_site, record_path,
-                                                     save_record, valid_parts)
+                                                     save_record, valid_parts, valid_recent)
 
             def searchers(jobs):
                 for arguments, environment, _part in jobs:
@@ -478,6 +478,9 @@ class PreviewWorker:
             parts = settings["SEARCH_INDEX_PARTS"]
             if not valid_parts(parts):
                 parts = 1  # a full build reports the setting; the preview still searches
+            recent = settings["SEARCH_RECENT_PAGES"]
+            if not valid_recent(recent):
+                recent = 0  # (the same)
             while True:
                 self._index_again = False
                 staging = self.output / ".pagefind-next"
@@ -490,7 +493,7 @@ class PreviewWorker:
                 try:
                     searched = index_site(self.output, parts, searchers,
                                           record, current if current.is_dir() else None,
-                                          bundle=staging, check_pages=True)
+                                          bundle=staging, check_pages=True, recent=recent)
                 except OSError:  # the output changed under it: the next build indexes again
                     searched = None
                 if searched is not None and not searched.problems and staging.is_dir():

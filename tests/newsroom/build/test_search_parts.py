@@ -12,15 +12,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from helpers import search_bundles
 from helpers.building import ROOT, copy_content, hash_tree, run_build, write_files
 from helpers.processes import alive, freeze_pagefind, killed_on_exit
 from helpers.search_bundles import PART_WORDS as WORDS, harbour_story as story
-from newsroom.build.search_parts import part_of
+from newsroom.build.search_parts import assign_parts, part_of, sort_date
 
 PARTS = 4
 
@@ -36,9 +38,12 @@ def make_content(base: Path) -> Path:
     return content
 
 
-def build(content: Path, output: Path, cache: Path, parts=PARTS):
+def build(content: Path, output: Path, cache: Path, parts=PARTS, recent=0):
+    """The real build; ``recent`` 0: every page in the part its path gives
+    (the recent part has tests of its own, below)."""
     return run_build(output, overrides={"PATH": str(content), "CACHE_PATH": str(cache),
-                                        "SEARCH_INDEX_PARTS": parts})
+                                        "SEARCH_INDEX_PARTS": parts,
+                                        "SEARCH_RECENT_PAGES": recent})
 
 
 def bundle_files(output: Path) -> dict[str, os.stat_result]:
@@ -217,6 +222,125 @@ def test_a_bad_number_of_parts_is_a_clear_error(parted, tmp_path, value):
     assert [path.name for path in output.iterdir()] == ["index.html"]
 
 
+@pytest.mark.parametrize("value", [-1, "some", True, 1.5])
+def test_a_bad_number_of_recent_pages_is_a_clear_error(parted, tmp_path, value):
+    content, _base = parted
+    output = tmp_path / "output"
+    result = run_build(output, overrides={"PATH": str(content),
+                                          "CACHE_PATH": str(tmp_path / "cache"),
+                                          "SEARCH_RECENT_PAGES": value})
+    assert result.returncode == 1
+    assert result.errors == [f"settings: SEARCH_RECENT_PAGES is {value!r}; it must be a whole "
+                             "number from 0 to 100000 (50 by default)"], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not output.exists()
+
+
+# --- the recent part ---------------------------------------------------------------------
+
+def test_the_newest_pages_make_the_first_part_and_the_others_go_by_path():
+    pages = {f"2024/05/story-{number}/index.html": float(number) for number in range(10)}
+    pages["about/index.html"] = None  # no date: never recent
+    parts = assign_parts(pages, 4, 3)
+    assert sorted(page for page, part in parts.items() if part == 0) == [
+        "2024/05/story-7/index.html", "2024/05/story-8/index.html", "2024/05/story-9/index.html"]
+    assert all(part == 1 + part_of(page, 3) for page, part in parts.items() if part != 0)
+    assert {part for part in parts.values()} <= {0, 1, 2, 3}
+    # Equal dates: by path, whatever order the pages come in.
+    tied = {"a/index.html": 5.0, "c/index.html": 5.0, "b/index.html": 5.0}
+    first = assign_parts(tied, 4, 2)
+    assert first == assign_parts(dict(reversed(tied.items())), 4, 2)
+    assert sorted(page for page, part in first.items() if part == 0) == [
+        "b/index.html", "c/index.html"]
+    # More recent pages wanted than have a date: only the dated ones.
+    assert [page for page, part in assign_parts(pages, 4, 50).items() if part == 0] == [
+        page for page in pages if page != "about/index.html"]
+    # One part, or no recent part: as before.
+    assert assign_parts(pages, 1, 3) == dict.fromkeys(pages, 0)
+    assert assign_parts(pages, 4, 0) == {page: part_of(page, 4) for page in pages}
+
+
+def _moment(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize("page, expected", [
+    (b'<time datetime="2024-05-01T09:00:00+02:00" data-pagefind-meta="date" '
+     b'data-pagefind-sort="date[datetime]">1 May</time>', _moment("2024-05-01T07:00:00")),
+    (b"<time data-pagefind-sort='date[datetime]' class=d datetime='2024-05-01T09:00'>",
+     _moment("2024-05-01T09:00:00")),  # no time zone: UTC
+    (b'<div data-pagefind-sort="date:2024-05-02">', _moment("2024-05-02T00:00:00")),
+    (b"<p>no date to sort by</p>", None),
+    (b'<time datetime="last week" data-pagefind-sort="date[datetime]">', None),
+    (b'<time data-pagefind-sort="date[datetime]">undated</time>', None),
+    (b'<time data-datetime="2024-05-01" data-pagefind-sort="date[datetime]">', None),
+])
+def test_a_page_is_dated_by_what_pagefind_sorts_it_by(page, expected):
+    assert sort_date(b"<!doctype html><body><article data-pagefind-body>" + page
+                     + b"</article></body>") == expected
+
+
+def _page_dates(output: Path) -> dict[str, datetime]:
+    """Each indexed page's date, read from its byline with lxml."""
+    found = {}
+    for page in _indexed(output):
+        tree = lxml.html.parse(str(output / page))
+        (value,) = tree.xpath('//*[@data-pagefind-sort="date[datetime]"]/@datetime')
+        found[page] = datetime.fromisoformat(value)
+    return found
+
+
+def _primary_urls(output: Path) -> list[str]:
+    return sorted(json.loads(fragment)["url"] for fragment in
+                  search_bundles.bundle_fragments(output / "pagefind"))
+
+
+def _new_files(before: dict, after: dict) -> set[str]:
+    """The bundles ("" or "part-<n>") with a file that is not the one before."""
+    return {folder_of(name) for name in after
+            if name not in before or after[name].st_ino != before[name].st_ino}
+
+
+def test_an_edit_to_a_recent_story_indexes_only_the_recent_part(parted, tmp_path):
+    content = make_content(tmp_path)
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    assert build(content, output, cache, recent=3).returncode == 0
+    dates = _page_dates(output)
+    newest = sorted(dates, key=lambda page: (dates[page], page), reverse=True)[:3]
+    assert _primary_urls(output) == sorted("/" + page.removesuffix("index.html")
+                                           for page in newest)
+    assert story_page(7) in newest  # the newest harbour story (7 May)
+    folders = json.loads((output / "pagefind" / "parts.json").read_text())
+    assert folders and all(name.startswith("part-") for name in folders)
+    before = bundle_files(output)
+
+    # An edit to the newest story: only the recent part is indexed again.
+    write_files(content / "articles", {"harbour-7.md": story(7, WORDS[7]).replace(
+        "which mentions", "which now names")})
+    assert build(content, output, cache, recent=3).returncode == 0
+    after = bundle_files(output)
+    assert _new_files(before, after) == {""}
+    assert any(b"which now names" in fragment
+               for fragment in search_bundles.bundle_fragments(output / "pagefind"))
+    clean = tmp_path / "clean"
+    assert build(content, clean, tmp_path / "clean-cache", recent=3).returncode == 0
+    assert hash_tree(clean / "pagefind") == hash_tree(output / "pagefind")
+
+    # A newer story: the oldest of the recent three goes to its hashed part,
+    # which is indexed again with the recent part (as is any part with a page
+    # that now lists the new story).
+    leaving = newest[-1]
+    write_files(content / "articles", {"harbour-8.md": story(8, "novelword").replace(
+        "2024-05-09", "2024-05-20")})
+    assert build(content, output, cache, recent=3).returncode == 0
+    assert leaving not in [page for page in _indexed(output)
+                           if "/" + page.removesuffix("index.html") in _primary_urls(output)]
+    assert {"", f"part-{1 + part_of(leaving, 3)}"} <= _new_files(after, bundle_files(output))
+    clean = tmp_path / "clean-2"
+    assert build(content, clean, tmp_path / "clean-cache-2", recent=3).returncode == 0
+    assert hash_tree(clean / "pagefind") == hash_tree(output / "pagefind")
+
+
 # --- stopped while parts are being indexed ---------------------------------------------
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and signals")
@@ -228,7 +352,7 @@ def test_a_stop_signal_ends_every_part_being_indexed(parted, tmp_path):
     # A new cache: no record, so every part is indexed, two at a time.
     command = [sys.executable, "-m", "newsroom.build", "-o", str(output),
                "-e", f"PATH={content}", "-e", f"CACHE_PATH={tmp_path / 'new-cache'}",
-               "-e", f"SEARCH_INDEX_PARTS={PARTS}"]
+               "-e", f"SEARCH_INDEX_PARTS={PARTS}", "-e", "SEARCH_RECENT_PAGES=0"]
     started = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     frozen: list[int] = []
