@@ -383,22 +383,57 @@ def _swap_into_place(staging: Path, output: Path) -> Path | None:
     return None
 
 
+class _Removal:
+    """The old site being removed by ``rm -rf`` (another process: the build's
+    own work meanwhile keeps its core, where a thread would share Python's
+    lock with it), or by a thread where there is no ``rm``. ``join`` waits,
+    and removes what is left."""
+
+    def __init__(self, path: Path):
+        import subprocess
+        import threading
+
+        self.path, self.process, self.thread = path, None, None
+        remover = shutil.which("rm")
+        if remover is not None:
+            try:
+                self.process = subprocess.Popen(
+                    [remover, "-rf", "--", str(path)], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+                return
+            except OSError:
+                pass
+        self.thread = threading.Thread(target=shutil.rmtree, args=(path,),
+                                       kwargs={"ignore_errors": True}, name="remove-old-site")
+        self.thread.start()
+
+    def join(self) -> None:
+        if self.process is not None:
+            try:
+                self.process.wait()
+            except BaseException:  # a stop signal: rm ends with the build
+                self.process.kill()
+                self.process.wait()
+                raise
+            finally:
+                self.process = None
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        shutil.rmtree(self.path, ignore_errors=True)  # (rm could not remove everything)
+
+
 def _removing(path: Path | None):
-    """Remove ``path`` (a folder) in a thread; join the thread that is returned.
+    """Start removing ``path`` (a folder); ``join`` what is returned.
 
     Files linked from the old site lose a name when it is removed, which
     changes their ctime: the up-to-date record's digest of the output must
     be made after the join. The records that identify files by size,
     modification time and inode may be written meanwhile.
     """
-    import threading
-
     if path is None:
         return None
-    thread = threading.Thread(target=shutil.rmtree, args=(path,),
-                              kwargs={"ignore_errors": True}, name="remove-old-site")
-    thread.start()
-    return thread
+    return _Removal(path)
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}

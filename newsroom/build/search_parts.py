@@ -134,13 +134,19 @@ def sort_date(data: bytes) -> float | None:
         return None
 
 
-def indexed_pages(site: Path, dates: dict[str, float | None] | None = None) -> dict[str, str]:
+def indexed_pages(site: Path, dates: dict[str, float | None] | None = None,
+                  known: dict | None = None, seen: dict | None = None) -> dict[str, str]:
     """{site path: SHA-256} of every page Pagefind indexes (``data-pagefind-body``).
 
-    ``dates``, if given, gets each such page's ``sort_date``. The bundle
-    folder and hidden folders (the build's own) are not looked in.
+    ``dates``, if given, gets each such page's ``sort_date``. ``known``: what
+    an earlier call put in ``seen``, {site path: [size, mtime_ns, inode,
+    SHA-256 or None (not indexed), date]}; a page whose file still has that
+    size, time and inode (a page the build linked from the published site)
+    is not read again. The bundle folder and hidden folders (the build's
+    own) are not looked in.
     """
     found = {}
+    known = known if isinstance(known, dict) else {}
     for folder, folders, names in os.walk(site):
         relative_folder = os.path.relpath(folder, site)
         if relative_folder == ".":
@@ -150,16 +156,28 @@ def indexed_pages(site: Path, dates: dict[str, float | None] | None = None) -> d
             if not name.endswith(".html"):
                 continue
             path = os.path.join(folder, name)
-            if os.path.islink(path):
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
                 continue
-            with open(path, "rb") as handle:
-                data = handle.read()
-            if pagefind.has_body(data):
-                relative = (name if relative_folder == "." else
-                            f"{relative_folder}/{name}").replace(os.sep, "/")
-                found[relative] = hashlib.sha256(data).hexdigest()
+            relative = (name if relative_folder == "." else
+                        f"{relative_folder}/{name}").replace(os.sep, "/")
+            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
+            entry = known.get(relative)
+            if (isinstance(entry, list) and len(entry) == 5 and entry[:3] == identity
+                    and (entry[3] is None or isinstance(entry[3], str))
+                    and (entry[4] is None or type(entry[4]) in (int, float))):
+                digest, when = entry[3], entry[4]
+            else:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                digest = hashlib.sha256(data).hexdigest() if pagefind.has_body(data) else None
+                when = sort_date(data) if digest is not None else None
+            if seen is not None:
+                seen[relative] = identity + [digest, when]
+            if digest is not None:
+                found[relative] = digest
                 if dates is not None:
-                    dates[relative] = sort_date(data)
+                    dates[relative] = when
     return dict(sorted(found.items()))
 
 
@@ -345,12 +363,13 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     """
     parts = max(1, int(parts))
     recent = max(0, int(recent))
-    dates: dict[str, float | None] = {}
-    pages = indexed_pages(site, dates)
     previous = load_record(previous_record)
     tool = _tool_key(parts, recent)
     if previous.get("tool") != tool:
         previous = {}
+    dates: dict[str, float | None] = {}
+    seen: dict[str, list] = {}
+    pages = indexed_pages(site, dates, previous.get("pages"), seen)
     bundle = site / BUNDLE if bundle is None else bundle
     if not pages:
         # No page is marked for search: Pagefind indexes every page's <body>, in one bundle.
@@ -413,7 +432,7 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     for part in found:
         part.files = _bundle_files(bundle / part.folder if part.folder else bundle)
         folders[part.folder] = {"pages": part.digest, "files": part.files}
-    return SearchIndex(found, [], {"version": RECORD_VERSION, "tool": tool,
+    return SearchIndex(found, [], {"version": RECORD_VERSION, "tool": tool, "pages": seen,
                                    "folders": folders})
 
 

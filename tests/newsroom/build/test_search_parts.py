@@ -414,6 +414,40 @@ def test_parts_that_cannot_be_linked_are_indexed_again(tmp_path, monkeypatch):
     assert [path.name for path in third.iterdir() if path.name.startswith(".")] == []
 
 
+def test_pages_the_last_index_read_are_not_read_again(tmp_path, monkeypatch):
+    from newsroom.build import search_parts
+    from newsroom.build.search_parts import indexed_pages
+
+    site = _small_site(tmp_path / "site", WORDS)
+    seen: dict = {}
+    first = indexed_pages(site, known={}, seen=seen)
+    assert len(first) == len(WORDS) and seen.keys() == first.keys() | {"index.html"}
+    opened = []
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(os.path.relpath(path, site))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(search_parts, "open", counting_open, raising=False)
+    assert indexed_pages(site, known=seen) == first
+    assert opened == []  # every file as recorded: nothing read
+    # A page written again (a new file, as the build writes) is read again,
+    # and its new bytes count; the others are still taken as recorded.
+    page = site / story_page(3).replace("harbour-report-", "story-")
+    replacement = page.with_name("new.html")
+    replacement.write_text(page.read_text().replace("It mentions", "It names"))
+    os.replace(replacement, page)
+    again = indexed_pages(site, known=seen)
+    assert opened == [os.path.relpath(page, site)]
+    assert again.keys() == first.keys()
+    assert [path for path in again if again[path] != first[path]] == [
+        str(page.relative_to(site))]
+    # A record that is not one (a hand-edited cache): every page is read.
+    opened.clear()
+    assert indexed_pages(site, known={name: ["x"] for name in seen}) == again
+    assert len(opened) == len(seen)
+
+
 def test_what_else_makes_pagefind_write_other_files_is_in_the_key(tmp_path, monkeypatch):
     from newsroom.build.search_parts import _tool_key
 
