@@ -308,6 +308,12 @@ class ReadCache:
         self._known: set = set()  # processes that were there before the pool
         self._started = False
         self._writable = True
+        # Each story's key by the stamp of its file (size, times, inode,
+        # device): a file whose stamp is as recorded has the bytes it had
+        # (writing to a file changes its ctime, which nobody can set), so
+        # its key is known without reading and hashing it (twice a build).
+        self._stamps: dict[str, list] = {}  # path -> [stamp, key], as kept
+        self._stamps_now: dict[str, list] = {}  # ... as this build found them
 
     @classmethod
     def for_build(cls, settings: dict, settings_path: Path, project_root: Path,
@@ -340,6 +346,7 @@ class ReadCache:
         self.stop_workers()
         self.typogrify.clear()
         if self.root is not None and self._folder is not None:
+            self._save_stamps()
             prune(self.root)
 
     def stop_workers(self) -> None:
@@ -381,7 +388,46 @@ class ReadCache:
         # never looked at again and age out (``prune``).
         self._folder = str(self.root / f"f{FORMAT}-{environment[:24]}")
         self._environment = environment
+        self._load_stamps()
         return True
+
+    # -- keys by stamp --
+    def _stamps_path(self) -> str:
+        content = hashlib.sha256(os.path.abspath(self._settings["PATH"]).encode(
+            "utf-8", "surrogateescape")).hexdigest()[:24]
+        return os.path.join(self._folder, f"stamps-{content}.json")
+
+    def _load_stamps(self) -> None:
+        data = up_to_date.load_json(Path(self._stamps_path()), FORMAT)
+        stamps = data.get("stamps")
+        if data.get("listing") == self._listing and isinstance(stamps, dict):
+            self._stamps = stamps
+        else:
+            self._stamps = {}
+        self._stamps_now = {}
+
+    def _save_stamps(self) -> None:
+        """Keep the stamps this build found, if they differ from those kept."""
+        if self._stamps_now and self._stamps_now != self._stamps and self._writable:
+            up_to_date.save_json(Path(self._stamps_path()), {
+                "version": FORMAT, "listing": self._listing, "stamps": self._stamps_now})
+
+    def key_of(self, source_path: str) -> str:
+        """The key of ``source_path``'s bytes now: from its stamp, else read and hashed."""
+        info = os.stat(source_path)
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+        known = self._stamps.get(source_path)
+        if (isinstance(known, list) and len(known) == 2 and known[0] == stamp
+                and isinstance(known[1], str)):
+            self._stamps_now[source_path] = known
+            return known[1]
+        with open(source_path, "rb") as handle:
+            key = self.entry_key(source_path, handle.read())
+        after = os.stat(source_path)
+        if [after.st_size, after.st_mtime_ns, after.st_ctime_ns, after.st_ino,
+                after.st_dev] == stamp:  # (not saved again while it was read)
+            self._stamps_now[source_path] = [stamp, key]
+        return key
 
     def entry_key(self, source_path: str, data: bytes) -> str:
         relative = os.path.relpath(source_path, os.path.abspath(self._settings["PATH"]))
@@ -438,8 +484,7 @@ class ReadCache:
         if not self._prepare(reader.settings):
             return original(reader, source_path)
         try:
-            with open(source_path, "rb") as handle:
-                key = self.entry_key(source_path, handle.read())
+            key = self.key_of(source_path)
         except OSError:
             return original(reader, source_path)  # Pelican reports what is wrong
         future = self._pending.pop(source_path, None)
@@ -497,8 +542,7 @@ class ReadCache:
             if os.path.splitext(path)[1].lstrip(".") not in readers:
                 continue
             try:
-                with open(path, "rb") as handle:
-                    key = self.entry_key(path, handle.read())
+                key = self.key_of(path)
             except OSError:
                 continue
             if not os.path.exists(os.path.join(self._folder, key[:2], key)):

@@ -93,6 +93,45 @@ def test_a_changed_story_is_read_again_and_only_it(tmp_path, counted):
                for page in again.output.rglob("index.html"))
 
 
+def test_a_story_whose_file_is_untouched_is_not_read_to_find_its_entry(tmp_path, counted,
+                                                                       monkeypatch):
+    content = filler_content(tmp_path, articles=6)
+    count = len(stories(content))
+    hashed: list[str] = []
+    entry_key = read_cache.ReadCache.entry_key
+
+    def counting_entry_key(self, source_path, data):
+        hashed.append(os.path.relpath(source_path, content))
+        return entry_key(self, source_path, data)
+
+    monkeypatch.setattr(read_cache.ReadCache, "entry_key", counting_entry_key)
+    build(tmp_path, content, "first")
+    assert set(hashed) == {os.path.relpath(path, content) for path in stories(content)}
+    hashed.clear()
+    second = build(tmp_path, content, "second")
+    assert hashed == [] and counted[1] == (count, 0, 0)
+    # The same bytes written again, even with the old modification time put
+    # back: the file's ctime changed, so it is read and hashed again (and
+    # its entry, the same bytes, is still used).
+    story = stories(content)[2]
+    before = story.stat()
+    story.write_bytes(story.read_bytes())
+    os.utime(story, ns=(before.st_atime_ns, before.st_mtime_ns))
+    third = build(tmp_path, content, "third")
+    assert hashed == [os.path.relpath(story, content)]
+    assert counted[2] == (count, 0, 0)
+    # A changed story: read and hashed again, and read anew.
+    hashed.clear()
+    story.write_text(story.read_text(encoding="utf-8").replace(
+        "\n\n", "\n\nA sentence added later.\n\n", 1), encoding="utf-8")
+    fourth = build(tmp_path, content, "fourth")
+    assert set(hashed) == {os.path.relpath(story, content)}
+    assert counted[3] == (count - 1, 1, 0)
+    clean = build(tmp_path, content, "clean", cache=False)
+    assert tree(second) == tree(third)
+    assert tree(fourth) == tree(clean)
+
+
 @pytest.mark.parametrize("change", ["setting", "new file", "image", "symbolic link"])
 def test_what_every_read_depends_on_reads_everything_again(tmp_path, counted, change):
     content = filler_content(tmp_path, articles=6)
