@@ -603,14 +603,19 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     from pelican.settings import read_settings
 
     from newsroom.compat.pelican import (index_article_lists, linear_archives_and_translations,
-                                         remember_content_urls)
+                                         memoised_slugify, remember_content_urls,
+                                         stampless_reads_without_content_cache)
 
     # Same output, less time: Pelican formats a story's URL setting on every
     # use of its url/save_as (keep the answer while the story is unchanged),
-    # and its tag, section and writer pages search lists story by story.
+    # its tag, section and writer pages search lists story by story, it
+    # stats each story four times for a content cache that is off, and it
+    # slugifies the same section and topic names for every story.
     remember_content_urls()
     index_article_lists()
     linear_archives_and_translations()
+    stampless_reads_without_content_cache()
+    memoised_slugify()
     collector = ProblemCollector(str(PROJECT_ROOT))
     reads = None
     root = logging.getLogger()

@@ -426,6 +426,80 @@ def index_article_lists() -> None:
         setattr(ArticlesGenerator, method, wrapper)
 
 
+def stampless_reads_without_content_cache() -> None:
+    """No file stamps for Pelican's content cache when it keeps nothing.
+
+    ``FileStampDataCacher`` stats each story's file twice in the generator and
+    twice in ``Readers.read_file`` (4,000 stats at 1,000 stories), also with
+    ``CACHE_CONTENT`` and ``LOAD_CONTENT_CACHE`` off, when the stamp is only
+    compared with nothing or thrown away. Then (an empty cache; nothing to be
+    kept) the article and page generators and the readers skip it: the same
+    answers. Not the static generator, whose stamp warning names a linked
+    file that does not exist (``MESSAGES["missing_file"]``). Installed once
+    per process.
+    """
+    from pelican.generators import ArticlesGenerator, PagesGenerator
+    from pelican.readers import Readers
+
+    for owner in (ArticlesGenerator, PagesGenerator, Readers):
+        if getattr(owner.__dict__.get("get_cached_data"), "stampless", False):
+            continue
+        get, put = owner.get_cached_data, owner.cache_data
+
+        def get_cached_data(self, filename, default=None, _get=get):
+            if not self._cache:  # nothing kept: Pelican's answer is the default
+                return default
+            return _get(self, filename, default)
+
+        def cache_data(self, filename, data, _put=put):
+            if self._cache_data_policy:  # else Pelican stores nothing
+                _put(self, filename, data)
+
+        get_cached_data.stampless = True
+        owner.get_cached_data = get_cached_data
+        owner.cache_data = cache_data
+
+
+def memoised_slugify() -> None:
+    """Pelican's ``slugify`` once per distinct name and options.
+
+    Every story makes new section, topic and writer objects, each of which
+    slugifies its name (striptags, Unicode normalisation, unidecode, the
+    substitution regexes: 4,000 calls at 1,000 stories for a few dozen
+    names). ``slugify`` is a function of its arguments alone, so the
+    module-level names Pelican's URL wrappers and contents call it by answer
+    from a memo. Installed once per process.
+    """
+    import pelican.contents
+    import pelican.urlwrappers
+
+    original = pelican.urlwrappers.slugify
+    if getattr(original, "memoised", False):
+        return
+    memo: dict = {}
+
+    def slugify(value, regex_subs=(), preserve_case=False, use_unicode=False):
+        try:
+            key = (value, tuple(tuple(pair) for pair in regex_subs), preserve_case,
+                   use_unicode)
+            return memo[key]
+        except (KeyError, TypeError):
+            pass
+        answer = original(value, regex_subs, preserve_case, use_unicode)
+        if isinstance(value, str) and len(memo) < 100_000:
+            try:
+                memo[key] = answer
+            except (NameError, TypeError):  # (an unhashable argument)
+                pass
+        return answer
+
+    slugify.memoised = True
+    slugify.__wrapped__ = original
+    pelican.urlwrappers.slugify = slugify
+    if pelican.contents.slugify is original:
+        pelican.contents.slugify = slugify
+
+
 def linear_archives_and_translations() -> None:
     """Period archives and translations in linear time, the same answers.
 

@@ -164,13 +164,16 @@ class IncrementalSite:
         from newsroom.compat.pelican import (changed_only_writer, copy_only_changed_files,
                                              index_article_lists, keep_urls_across_builds,
                                              linear_archives_and_translations,
-                                             remember_content_urls)
+                                             memoised_slugify, remember_content_urls,
+                                             stampless_reads_without_content_cache)
 
         remember_content_urls()
         keep_urls_across_builds()
         copy_only_changed_files()
         index_article_lists()
         linear_archives_and_translations()
+        stampless_reads_without_content_cache()
+        memoised_slugify()
         self.output = Path(output).resolve()
         override = dict(overrides or {})
         override["OUTPUT_PATH"] = str(self.output)

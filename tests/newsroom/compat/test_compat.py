@@ -491,6 +491,71 @@ def test_pelican_archives_and_translations_in_linear_time(pelican_settings, capl
           "the test makes no archive with stories")
 
 
+def test_pelican_reads_without_content_cache_ask_no_file_stamps(pelican_settings, tmp_path,
+                                                                monkeypatch):
+    """With Pelican's content cache off, its generators and readers give the
+    same answers without a stamp of the file; with it on, they still stamp."""
+    from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
+    from pelican.readers import Readers
+
+    from newsroom.compat.pelican import stampless_reads_without_content_cache
+
+    item = "newsroom/compat/pelican.py stampless_reads_without_content_cache"
+    stampless_reads_without_content_cache()
+    stampless_reads_without_content_cache()  # once per process
+    story = tmp_path / "story.md"
+    story.write_text("Title: A\n\nBody\n", encoding="utf-8")
+    stamped = []
+    for owner in (ArticlesGenerator, PagesGenerator, Readers):
+        _must(getattr(owner.get_cached_data, "stampless", False)
+              and not getattr(owner.get_cached_data.__defaults__[1], "stampless", False), item,
+              f"{owner.__name__}.get_cached_data is not wrapped exactly once")
+        _must("get_cached_data" not in vars(StaticGenerator), item,
+              "the static generator must keep its stamps (missing_file)")
+    readers = Readers(pelican_settings)
+    monkeypatch.setattr(Readers, "_get_file_stamp",
+                        lambda self, name: stamped.append(name) or "stamp")
+    _must(readers.get_cached_data(str(story), ("none", None)) == ("none", None), item,
+          "an empty cache must answer the default")
+    readers.cache_data(str(story), ("body", {}))
+    _must(stamped == [] and readers._cache == {}, item,
+          "a cache that keeps nothing must not stamp or keep")
+    # Caching on: Pelican's own code, stamps and all.
+    caching = Readers({**pelican_settings, "CACHE_CONTENT": True,
+                       "CONTENT_CACHING_LAYER": "reader", "CACHE_PATH": str(tmp_path / "c")},
+                      cache_name="reader")
+    caching.cache_data(str(story), ("body", {}))
+    _must(caching.get_cached_data(str(story), None) == ("body", {}), item,
+          "a kept read must come back while its stamp is the same")
+    _must(stamped == [str(story), str(story)], item, "Pelican's stamps were not asked for")
+
+
+def test_pelican_slugify_memo_answers_as_slugify(pelican_settings):
+    import pelican.contents
+    import pelican.urlwrappers
+    from pelican.urlwrappers import Category
+
+    from newsroom.compat.pelican import memoised_slugify
+
+    item = "newsroom/compat/pelican.py memoised_slugify"
+    memoised_slugify()
+    memoised_slugify()  # once per process
+    memo = pelican.urlwrappers.slugify
+    original = memo.__wrapped__
+    _must(getattr(memo, "memoised", False) and not hasattr(original, "memoised"), item,
+          "slugify is not wrapped exactly once")
+    _must(pelican.contents.slugify is memo, item, "pelican.contents does not call the memo")
+    subs = pelican_settings["SLUG_REGEX_SUBSTITUTIONS"]
+    for name in ["Sport", "Culture & Arts", "<b>Élection</b> 2024", "Žižkov", "  ", "C++",
+                 "Sport"]:
+        for options in ((subs, False, False), ([["a", "b"]], True, False),
+                        ((), False, True)):
+            _must(memo(name, *options) == original(name, *options), item,
+                  f"slugify({name!r}, {options!r}) differs from Pelican's")
+    _must(Category("Culture & Arts", pelican_settings).slug == original(
+        "Culture & Arts", subs), item, "a section's slug differs")
+
+
 def test_pelican_skip_output(tmp_path, pelican_settings):
     from pelican import Pelican, signals
 
