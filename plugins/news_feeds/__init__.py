@@ -16,6 +16,9 @@ story:
   of Modified and the story's corrections (content_checks/corrections.py).
 
 Pelican can use only one writer; no other plugin may hook ``get_writer``.
+
+Also hooks ``initialized`` and ``finalized``: the absolute HTML is kept
+between builds (``absolute_memo.py``).
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ from newsroom.compat.pelican import FeedWriter
 from newsroom.core.filters import plain
 from newsroom.core.site_urls import absolute_url
 
-from .absolute_urls import absolutize
+from .absolute_memo import AbsoluteMemo
 from .feed_classes import NewsAtomFeed, NewsRssFeed
+
+#: This process's absolute HTML, from and into the cache (absolute_memo.py).
+memo = AbsoluteMemo()
 
 
 def lead_image(article, site_url: str, output_path: str) -> dict | None:
@@ -78,8 +84,8 @@ class NewsFeedWriter(FeedWriter):
         key = (item.source_path, link)
         if key not in cache:
             cache[key] = (
-                absolutize(item.summary, link),
-                absolutize(item.get_content(site_url), link),
+                memo.absolutize(item.summary, link),
+                memo.absolutize(item.get_content(site_url), link),
             )
         return cache[key]
 
@@ -117,5 +123,15 @@ def get_writer(pelican_object):
     return NewsFeedWriter
 
 
+def load_memo(pelican_object):
+    memo.load(pelican_object.settings)
+
+
+def save_memo(pelican_object):
+    memo.save()
+
+
 def register():
     signals.get_writer.connect(get_writer)
+    signals.initialized.connect(load_memo)
+    signals.finalized.connect(save_memo)
