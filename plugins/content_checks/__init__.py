@@ -16,7 +16,9 @@ share a file) that would hide the real ones.
 
 A file that passed the byte-level checks is not read again while its stamp
 (size, modification and change times, inode) is the same: the preview
-builds again on every save. A file with a problem is checked, and
+builds again on every save, and a full build finds the stamps of the last
+one in the cache (``<CACHE_PATH>/checks/``, hooks ``initialized`` and
+``finalized``; kept with a hash of the checks' code). A file with a problem is checked, and
 reported, on every build until it is fixed; so are the checks made once
 every story is read (their answers for each story's paths are kept by
 value: ``outputs``, ``newsroom.core.problems.shown_path``).
@@ -30,6 +32,9 @@ about them.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -56,6 +61,70 @@ from .urls import check_unique_urls
 # (and reported) on every build until it is fixed.
 _passed: dict[str, tuple] = {}
 _PASSED_MAX = 1 << 16
+_PASSED_FORMAT = 1
+_CHECK_CODE = (Path(__file__), Path(__file__).with_name("source_file.py"))
+
+
+def _passed_record(settings: dict) -> tuple[Path, str] | None:
+    """Where the stamps of the files that passed are kept for this content, and its root."""
+    cache = settings.get("CACHE_PATH")
+    if not cache:
+        return None
+    root = os.path.abspath(settings["PATH"])
+    name = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return Path(cache) / "checks" / f"sources-{name}.json", root
+
+
+def _check_code() -> str:
+    digest = hashlib.sha256()
+    for path in _CHECK_CODE:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()
+
+
+def load_passed(pelican) -> None:
+    """``initialized``: the stamps the last build's files passed with (a cache)."""
+    record = _passed_record(pelican.settings)
+    if record is None:
+        return
+    try:
+        data = json.loads(record[0].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(data, dict) or data.get("format") != _PASSED_FORMAT \
+            or data.get("code") != _check_code() or not isinstance(data.get("passed"), dict):
+        return
+    for path, stamp in data["passed"].items():
+        if isinstance(stamp, list) and len(stamp) == 5 and len(_passed) < _PASSED_MAX:
+            _passed.setdefault(path, tuple(stamp))
+
+
+def save_passed(pelican) -> None:
+    """``finalized``: keep the stamps of this content's files that passed."""
+    record = _passed_record(pelican.settings)
+    if record is None:
+        return
+    path, root = record
+    inside = root + os.sep
+    passed = {name: list(stamp) for name, stamp in sorted(_passed.items())
+              if name.startswith(inside)}
+    data = {"format": _PASSED_FORMAT, "code": _check_code(), "passed": passed}
+    try:
+        if json.loads(path.read_text(encoding="utf-8")) == data:
+            return  # (nothing new: no write)
+    except (OSError, ValueError):
+        pass
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _stamp(path: str):
@@ -154,6 +223,8 @@ def forget_previous_build(pelican) -> None:
 def register():
     signals.initialized.connect(forget_previous_build)
     signals.initialized.connect(check_sections_setting)  # after forgetting
+    signals.initialized.connect(load_passed)
+    signals.finalized.connect(save_passed)
     # Static files and stories (static_files.py): get_generators is sent after
     # `initialized` and before any generator reads a file, so symbolic links
     # are found before Pelican's walk (which follows them) gets to them.

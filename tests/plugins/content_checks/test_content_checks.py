@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -249,6 +250,55 @@ def test_a_file_that_passed_is_not_read_again_until_it_changes(tmp_path, monkeyp
     path.write_text(article(title="Another"), encoding="utf-8")
     checks.check_source(str(path), str(tmp_path / "content"))
     assert len(reads) == 2
+
+
+def test_the_files_that_passed_are_known_to_the_next_build(tmp_path, monkeypatch):
+    """Kept in the cache at ``finalized``, found at ``initialized``: a new
+    process (``_passed`` empty) does not read a file whose stamp is the same."""
+    from types import SimpleNamespace
+
+    import plugins.content_checks as checks
+
+    reads = []
+    original = checks.decode
+    monkeypatch.setattr(checks, "decode", lambda data: reads.append(data) or original(data))
+    monkeypatch.setattr(checks, "_passed", {})
+    content = tmp_path / "content"
+    files = [content / "articles" / f"{name}.md" for name in ("a", "b", "c")]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article(title=f"Story {path.stem}"), encoding="utf-8")
+    files[2].write_text("", encoding="utf-8")  # a problem: never kept
+    pelican = SimpleNamespace(settings={"CACHE_PATH": str(tmp_path / "cache"),
+                                        "PATH": str(content)})
+    checks.load_passed(pelican)
+    for path in files:
+        checks.check_source(str(path), str(content))
+    checks.save_passed(pelican)
+    assert len(reads) == 3
+    (kept,) = (tmp_path / "cache" / "checks").glob("sources-*.json")
+    assert sorted(json.loads(kept.read_text())["passed"]) == [str(files[0]), str(files[1])]
+
+    # The next build, in a new process: only the file with a problem, and
+    # the one written since, are read.
+    monkeypatch.setattr(checks, "_passed", {})
+    reads.clear()
+    files[1].write_text(article(title="Story b, again"), encoding="utf-8")
+    checks.load_passed(pelican)
+    for path in files:
+        checks.check_source(str(path), str(content))
+    checks.save_passed(pelican)
+    assert len(reads) == 2
+
+    # Kept by other check code: not used.
+    monkeypatch.setattr(checks, "_passed", {})
+    reads.clear()
+    data = json.loads(kept.read_text())
+    kept.write_text(json.dumps({**data, "code": "other"}))
+    checks.load_passed(pelican)
+    for path in files:
+        checks.check_source(str(path), str(content))
+    assert len(reads) == 3
 
 
 def test_output_paths_kept_by_value_are_the_paths_made_afresh():
