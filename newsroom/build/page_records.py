@@ -227,22 +227,19 @@ class PageRecords:
                 return call()  # no file, or no records
             name = os.path.relpath(sanitised_join(writer.output_path, path),
                                    writer.output_path).replace(os.sep, "/")
-            shown = elements
-            if getattr(type(writer), "write_feed", None) is pelican_writer.write_feed:
-                # Pelican's write_feed makes the feed of the first FEED_MAX_ITEMS
-                # (100) only: a story further down changes nothing in it.
-                shown = elements[:writer.settings["FEED_MAX_ITEMS"]]
-            key = self._feed_key(shown, context, path, url, feed_type, override_output,
-                                 feed_title, writer.settings.get("FEED_MAX_ITEMS"))
+            key = self._feed_key(_shown(elements), context, path, url, feed_type,
+                                 override_output, feed_title,
+                                 writer.settings.get("FEED_MAX_ITEMS"))
             if name in self.feeds_now or name in self.feeds_repeated:
                 self.feeds_repeated.add(name)
                 self.feeds_now.pop(name, None)
                 return call()
             known = self.feeds.get(name)
-            text = (self._published_text(name, known[1])
-                    if known is not None and known[0] == key else None)
             # (A feed the render child made is written from its text already.)
-            if text is not None and "_create_new_feed" not in vars(writer):
+            text = (self._published_text(name, known[1])
+                    if known is not None and known[0] == key
+                    and "_create_new_feed" not in vars(writer) else None)
+            if text is not None:
                 self.feeds_now[name] = key
                 with prerendered_feed(writer, text):
                     return call()
@@ -252,7 +249,28 @@ class PageRecords:
                 self.feeds_now[name] = key
             return feed
 
+        def unchanged(elements, context, path=None, url=None, feed_type="atom",
+                      override_output=False, feed_title=None) -> bool:
+            """Whether ``write_feed`` would take this feed as published (a guess:
+            the file is not read; the render child asks, to leave it alone)."""
+            if not path or self.key is None:
+                return False
+            name = os.path.relpath(sanitised_join(writer.output_path, path),
+                                   writer.output_path).replace(os.sep, "/")
+            known = self.feeds.get(name)
+            return known is not None and known[0] == self._feed_key(
+                _shown(elements), context, path, url, feed_type, override_output,
+                feed_title, writer.settings.get("FEED_MAX_ITEMS"))
+
+        def _shown(elements):
+            if getattr(type(writer), "write_feed", None) is pelican_writer.write_feed:
+                # Pelican's write_feed makes the feed of the first FEED_MAX_ITEMS
+                # (100) only: a story further down changes nothing in it.
+                return elements[:writer.settings["FEED_MAX_ITEMS"]]
+            return elements
+
         write_feed.__newsroom_page_records__ = True  # newsroom/build/parallel_render.py
+        write_feed.unchanged = unchanged
         writer.write_feed = write_feed
         return writer
 

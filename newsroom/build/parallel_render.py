@@ -103,7 +103,10 @@ Checked:
   is written from the published one, through ``prerendered_feed``, as a
   child's feed is; both processes decide the same from the same records).
   A page a template's records say is unchanged the child leaves to the
-  build process; one it renders it sends back with its record.
+  build process; one it renders it sends back with its record. So does a
+  feed the records take as published (``write_feed.unchanged``): the build
+  process reads it from the published site faster than the child could
+  send it, and the child gets on to the feeds that changed.
   Feed units are sharded too: ``NewsFeedWriter`` reads the photo files
   (already in the output: photos are encoded at ``all_generators_finalized``)
   and caches absolute HTML per story (a cache); a feed with no dates or
@@ -505,13 +508,19 @@ class _Session:
                 template = _ShardedTemplate(template, session)
             return write_file(name, template, context, *args, **kwargs)
 
+        # The page records' write_feed (newsroom/build/page_records.py) tells
+        # which feeds it will take as published.
+        takes_as_published = getattr(write_feed, "unchanged", None)
+
         def sharded_write_feed(elements, context, path=None, url=None, feed_type="atom",
                                override_output=False, feed_title=None):
-            call = functools.partial(write_feed, elements, context, path, url, feed_type,
-                                     override_output, feed_title)
+            arguments = (elements, context, path, url, feed_type, override_output, feed_title)
+            call = functools.partial(write_feed, *arguments)
             if session.role is None or not path:
                 return call()
-            return session.feed(writer, call, ("feed", path, feed_type))
+            unchanged = (functools.partial(takes_as_published, *arguments)
+                         if takes_as_published is not None else None)
+            return session.feed(writer, call, ("feed", path, feed_type), unchanged)
 
         writer.write_file = sharded_write_file
         writer.write_feed = sharded_write_feed
@@ -543,7 +552,10 @@ class _Session:
             template.adopt(context, self.extra)
         return text
 
-    def feed(self, writer, call, identity):
+    def feed(self, writer, call, identity, unchanged=None):
+        """A feed unit. ``unchanged``: says whether the page records take the
+        feed as published (the child then leaves it to the build process,
+        which reads it faster than the child could send it)."""
         from newsroom.compat.pelican import prerendered_feed
 
         unit = self._next()
@@ -553,7 +565,8 @@ class _Session:
                 call()
                 return "".join(self.captured)
 
-            if not self._child_unit(unit, identity, make):
+            if (unchanged is not None and unchanged()) or not self._child_unit(
+                    unit, identity, make):
                 with prerendered_feed(writer, ""):  # the build process makes this one
                     call()
             return None
