@@ -855,6 +855,20 @@ def pagefind_index(tmp_path_factory) -> Path:
     return site / "pagefind"
 
 
+def test_pagefind_binary_is_the_one_the_package_finds(tmp_path, monkeypatch):
+    from pagefind.service import get_executable
+
+    from newsroom.compat.pagefind import _binary
+
+    item = "newsroom/compat/pagefind.py executable"
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    _must(_binary() == get_executable(), item,
+          f"{_binary()} found, the pagefind package finds {get_executable()}")
+    named = tmp_path / "pagefind"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(named))
+    _must(_binary() == get_executable() == named, item, "PAGEFIND_BINARY_PATH is not followed")
+
+
 def test_pagefind_entry_file(pagefind_index):
     from newsroom.compat import pagefind
 
