@@ -26,7 +26,7 @@ import pytest
 from helpers.building import (ARTICLE_URL, EPOCH, PUBLISHING, ROOT, filler_content, hash_tree,
                               run_build)
 from helpers.photo_files import add_sidecar_credit, flip_keeping_metadata
-from newsroom.build.page_records import record_path
+from newsroom.build.page_records import load_file, record_path, save_file
 
 PHOTO_CACHE = ROOT / ".cache" / "pelican" / "photos"  # renditions: warm, shared
 STORY = "articles/filler/filler-00007.md"
@@ -212,13 +212,13 @@ def test_a_changed_body_renders_its_page_and_the_lists_not_its_neighbours(site):
     neighbour it read its headline and link only (attribute by attribute),
     so they are taken as published, as is every feed without the story."""
     site.first()
-    records = json.loads(record_path(site.tmp / "cache", site.output).read_text("utf-8"))
+    records = load_file(record_path(site.tmp / "cache", site.output))
     story = str(_story(site))
 
     def reads(entry, whole: bool) -> bool:
         if whole:
-            return any(records["objects"][index][0] == story for index in entry[2])
-        return any(records["attributes"][index][0] == story for index in entry[3])
+            return story in entry[2]  # {source: digest of the whole story}
+        return any(source == story for source, _attribute in entry[3])
 
     readers = {name for name, entry in records["pages"].items()
                if reads(entry, True) or reads(entry, False)}
@@ -241,23 +241,32 @@ def test_a_changed_body_renders_its_page_and_the_lists_not_its_neighbours(site):
 def test_records_of_another_theme_or_code_are_not_used(site):
     site.first()
     path = record_path(site.tmp / "cache", site.output)
-    records = json.loads(path.read_text("utf-8"))
+    records = load_file(path)
     assert records["pages"] and records["feeds"]
     records["key"] = "1:not-this-build"
-    path.write_text(json.dumps(records), encoding="utf-8")
+    save_file(path, records)
     change_body(site)
     made, pages = rendered(site.again())
     assert made == pages
-    assert json.loads(path.read_text("utf-8"))["key"] != "1:not-this-build"  # this build's
+    assert load_file(path)["key"] != "1:not-this-build"  # this build's
 
 
 def test_unreadable_records_only_cost_time(site):
     site.first()
     path = record_path(site.tmp / "cache", site.output)
-    records = json.loads(path.read_text("utf-8"))
-    for entry in records["pages"].values():
-        entry[1] = [10 ** 9]  # no such name in the table
-    path.write_text(json.dumps(records), encoding="utf-8")
+    records = load_file(path)
+    for name, entry in records["pages"].items():
+        records["pages"][name] = (entry[0], [entry[1]], *entry[2:])  # not what this code wrote
+    save_file(path, records)
+    change_body(site)
+    made, pages = rendered(site.again())
+    assert made == pages
+    assert hash_tree(site.output) == site.clean()
+    # Damaged on disk (a byte changed, cut short, not a pickle): no records.
+    kept = path.read_bytes()
+    for damaged in (kept[:-1] + bytes([kept[-1] ^ 1]), kept[: len(kept) // 2], b"{}"):
+        path.write_bytes(damaged)
+        assert load_file(path) == {}
     change_body(site)
     made, pages = rendered(site.again())
     assert made == pages
@@ -284,7 +293,7 @@ def test_a_first_build_records_nothing_and_forgets_old_records(site):
     records); records of a site that was removed are dropped."""
     site.first()
     path = record_path(site.tmp / "cache", site.output)
-    assert json.loads(path.read_text("utf-8"))["pages"]
+    assert load_file(path)["pages"]
     shutil.rmtree(site.output)
     result = site.again()
     assert "pages rendered" not in result.stdout
