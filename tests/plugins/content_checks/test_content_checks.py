@@ -337,3 +337,18 @@ def test_output_paths_kept_by_value_are_the_paths_made_afresh():
             found = outputs._path_problem(save_as, reserved)
             assert (found or "").startswith(problem or ""), (save_as, found)
             assert (found is None) == (problem is None), (save_as, found)
+
+
+def test_inside_a_folder_is_what_pathlib_says():
+    """``outputs._inside`` compares parts instead of calling pathlib: the same answers."""
+    from pathlib import PurePosixPath
+
+    from plugins.content_checks.outputs import _inside
+
+    paths = ["a/b/c.html", "a", "a/", "/a/b", "./a/b", "a//b", "ab/c", "", ".",
+             "tag/x/index.html", "/", "//a", "a/../b", "A/b"]
+    folders = ["a", "a/b", "/a", "tag", "", ".", "a/", "/", "./a", "a/./b", "A"]
+    for path in map(PurePosixPath, paths):
+        for folder in folders:
+            assert _inside(path, folder) == (
+                path == PurePosixPath(folder) or path.is_relative_to(folder)), (path, folder)
