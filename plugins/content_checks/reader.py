@@ -135,10 +135,16 @@ class StoryReader(MarkdownReader):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        extensions = self.settings["MARKDOWN"].setdefault("extensions", [])
+        # A copy of the settings' MARKDOWN, not the dict itself: a settings
+        # file that imports another (publishconf.py) shares that module's
+        # dict with every build of the process, which would collect our
+        # extensions once per build (twice: Markdown fails).
+        markdown = dict(self.settings["MARKDOWN"])
+        extensions = markdown["extensions"] = list(markdown.get("extensions") or [])
         for extension in (NoRawHtml, StoryHtmlRulesExtension, MetadataLinesExtension):
             if not any(isinstance(ext, extension) for ext in extensions):
                 extensions.append(extension())
+        self.settings["MARKDOWN"] = markdown
         if self.settings.get("TYPOGRIFY"):
             skip_text_without_triggers()
             install_fast_typogrify()
