@@ -80,6 +80,28 @@ def site_paths(site: Path) -> list[str]:
     return sorted(paths)
 
 
+def _paths_under(site: Path, folders: Iterable[str]) -> list[str]:
+    """``site_paths`` of the files in these site folders only, sorted (the
+    whole site if one of them is the site itself or not a plain folder).
+
+    Content-named files are in three folders: listing them alone saves a
+    walk of every story's folder (1,500 folders at 1,000 stories).
+    """
+    names = []
+    for folder in folders:
+        name = folder.strip("/")
+        parts = name.split("/")
+        if not name or any(part in ("", ".", "..") for part in parts):
+            return site_paths(site)
+        names.append(name)
+    found = set()
+    for name in names:
+        root = Path(site, *name.split("/"))
+        if root.is_dir() and not root.is_symlink():
+            found.update(f"{name}/{path}" for path in site_paths(root))
+    return sorted(found)
+
+
 def immutable_files(site: Path, fingerprinted: Iterable[str] | None = None,
                     theme_dir: str = "theme", photo_dir: str = "images/renditions") -> list[str]:
     """The content-named files of ``site``, precompressed copies left out.
@@ -92,7 +114,7 @@ def immutable_files(site: Path, fingerprinted: Iterable[str] | None = None,
     theme_prefix = theme_dir.strip("/") + "/"
     known = set(fingerprinted) if fingerprinted is not None else None
     found = []
-    for path in site_paths(site):
+    for path in _paths_under(site, ("pagefind", theme_dir, photo_dir)):
         if path.endswith(PRECOMPRESSED_SUFFIXES):
             continue
         if known is not None and path.startswith(theme_prefix):
