@@ -18,8 +18,9 @@ per part, no more code):
 
 What goes where depends on the pages alone, so a build that follows another
 makes the same index as a clean one. A new story moves the oldest of the
-recent ones into its hashed part: two parts are indexed then. With one part,
-or ``SEARCH_RECENT_PAGES`` 0, every page goes by its hash.
+recent ones into its hashed part, which is indexed again too (as is every
+part with a page that now links to the new story). With one part, or
+``SEARCH_RECENT_PAGES`` 0, every page goes by its hash.
 
 Layout in the site:
 
