@@ -23,18 +23,16 @@ FILES = [
 def whole_site(site: Path, fingerprinted, theme_dir: str, photo_dir: str) -> list[str]:
     """What a walk of every folder of the site finds (the earlier way)."""
     pattern = immutable_pattern(theme_dir, photo_dir)
-    prefix = theme_dir.strip("/") + "/"
-    known = set(fingerprinted) if fingerprinted is not None else None
-    found = []
-    for path in site_paths(site):
+    theme = theme_dir.strip("/") + "/"
+
+    def content_named(path: str) -> bool:
         if path.endswith(PRECOMPRESSED_SUFFIXES):
-            continue
-        if known is not None and path.startswith(prefix):
-            if path in known:
-                found.append(path)
-        elif pattern.match(path):
-            found.append(path)
-    return found
+            return False
+        if fingerprinted is not None and path.startswith(theme):
+            return path in fingerprinted  # the fingerprint plugin's own list
+        return pattern.match(path) is not None
+
+    return list(filter(content_named, site_paths(site)))
 
 
 @pytest.mark.parametrize("theme_dir, photo_dir", [
