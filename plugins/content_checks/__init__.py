@@ -36,12 +36,14 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from pelican import signals
 from pelican.readers import MarkdownReader
 
 from newsroom.compat.pelican import skip_output
+from newsroom.core import characters
 from newsroom.core.problems import (control_character_key, forget_problems, problems_reported,
                                shown_path)
 
@@ -62,7 +64,10 @@ from .urls import check_unique_urls
 _passed: dict[str, tuple] = {}
 _PASSED_MAX = 1 << 16
 _PASSED_FORMAT = 1
-_CHECK_CODE = (Path(__file__), Path(__file__).with_name("source_file.py"))
+# The code that decides whether a file passes (the characters it may not
+# hold are in newsroom/core/characters.py).
+_CHECK_CODE = (Path(__file__), Path(__file__).with_name("source_file.py"),
+               Path(characters.__file__))
 
 
 def _passed_record(settings: dict) -> tuple[Path, str] | None:
@@ -76,7 +81,7 @@ def _passed_record(settings: dict) -> tuple[Path, str] | None:
 
 
 def _check_code() -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(sys.version.encode())  # (Python's UTF-8 decoder too)
     for path in _CHECK_CODE:
         try:
             digest.update(path.read_bytes())

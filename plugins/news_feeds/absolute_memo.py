@@ -5,11 +5,12 @@ feed it is in (``absolutize``: an HTML parse, about 0.35 ms a story). A
 build with one story changed writes the ten feeds that story is in, each
 with its newest 100 stories, and every one of them was rewritten the same
 way by the last build. So the answers are kept in the cache, keyed by a
-hash of the HTML, the page's URL and the code of ``absolute_urls.py``, in
-one file per site address (``<CACHE_PATH>/feeds/absolute-<hash>.json``):
-loaded when Pelican starts (before the render child forks, so it shares
-them), saved when it ends, with only the answers this build used. A file
-that cannot be read or written only means rewriting again.
+hash of the HTML and the page's URL, with the code of ``absolute_urls.py``
+and Python's version, in one file per site address
+(``<CACHE_PATH>/feeds/absolute-<hash>.json``): loaded when Pelican starts
+(before the render child forks, so it shares them), saved when it ends,
+with only the answers this build used. A file that cannot be read or
+written only means rewriting again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from . import absolute_urls
@@ -27,11 +29,13 @@ MAX_ENTRIES = 20_000
 
 
 def _code() -> str:
+    """The code that makes the answers: ``absolute_urls.py``, and Python's
+    own HTML parser and ``urljoin`` (by Python's version)."""
     try:
         source = Path(absolute_urls.__file__).read_bytes()
     except OSError:
         source = b""
-    return hashlib.sha256(source).hexdigest()
+    return hashlib.sha256(sys.version.encode() + b"\0" + source).hexdigest()
 
 
 class AbsoluteMemo:
