@@ -82,21 +82,10 @@ def save_file(path: Path, data: dict) -> None:
     """
     import hashlib
     import pickle
-    import tempfile
 
     payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     check = hashlib.blake2b(payload, digest_size=_CHECK_SIZE).digest()
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".record-", dir=path.parent)
-        with os.fdopen(handle, "wb") as file:
-            file.write(_MAGIC + check + payload)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    up_to_date.save_bytes(path, _MAGIC + check + payload)
 
 
 def load_file(path: Path | None) -> dict:
@@ -270,17 +259,25 @@ class PageRecords:
         original = writer.write_feed
         recorder = self.recorder
 
+        def name_and_key(elements, context, path, *arguments) -> tuple[str, str]:
+            """The feed's site path, and its key (``_feed_key``)."""
+            name = os.path.relpath(sanitised_join(writer.output_path, path),
+                                   writer.output_path).replace(os.sep, "/")
+            if getattr(type(writer), "write_feed", None) is pelican_writer.write_feed:
+                # Pelican's write_feed makes the feed of the first FEED_MAX_ITEMS
+                # (100) only: a story further down changes nothing in it.
+                elements = elements[:writer.settings["FEED_MAX_ITEMS"]]
+            return name, self._feed_key(elements, context, path, *arguments,
+                                        writer.settings.get("FEED_MAX_ITEMS"))
+
         def write_feed(elements, context, path=None, url=None, feed_type="atom",
                        override_output=False, feed_title=None):
             call = functools.partial(original, elements, context, path, url, feed_type,
                                      override_output, feed_title)
             if not path or self.key is None:
                 return call()  # no file, or no records
-            name = os.path.relpath(sanitised_join(writer.output_path, path),
-                                   writer.output_path).replace(os.sep, "/")
-            key = self._feed_key(_shown(elements), context, path, url, feed_type,
-                                 override_output, feed_title,
-                                 writer.settings.get("FEED_MAX_ITEMS"))
+            name, key = name_and_key(elements, context, path, url, feed_type,
+                                     override_output, feed_title)
             if name in self.feeds_now or name in self.feeds_repeated:
                 self.feeds_repeated.add(name)
                 self.feeds_now.pop(name, None)
@@ -306,19 +303,10 @@ class PageRecords:
             the file is not read; the render child asks, to leave it alone)."""
             if not path or self.key is None:
                 return False
-            name = os.path.relpath(sanitised_join(writer.output_path, path),
-                                   writer.output_path).replace(os.sep, "/")
+            name, key = name_and_key(elements, context, path, url, feed_type,
+                                     override_output, feed_title)
             known = self.feeds.get(name)
-            return known is not None and known[0] == self._feed_key(
-                _shown(elements), context, path, url, feed_type, override_output,
-                feed_title, writer.settings.get("FEED_MAX_ITEMS"))
-
-        def _shown(elements):
-            if getattr(type(writer), "write_feed", None) is pelican_writer.write_feed:
-                # Pelican's write_feed makes the feed of the first FEED_MAX_ITEMS
-                # (100) only: a story further down changes nothing in it.
-                return elements[:writer.settings["FEED_MAX_ITEMS"]]
-            return elements
+            return known is not None and known[0] == key
 
         write_feed.__newsroom_page_records__ = True  # newsroom/build/parallel_render.py
         write_feed.unchanged = unchanged

@@ -287,6 +287,12 @@ def _worker_read(paths: list[str]) -> list[tuple[str, str | None, bytes | None]]
     return results
 
 
+def _stamp(path: str) -> list[int]:
+    """Size, modification and change times, inode and device of ``path``."""
+    info = os.stat(path)
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
 class ReadCache:
     """One full build's reads: from ``folder`` when kept, else made (on every core)."""
 
@@ -414,8 +420,7 @@ class ReadCache:
 
     def key_of(self, source_path: str) -> str:
         """The key of ``source_path``'s bytes now: from its stamp, else read and hashed."""
-        info = os.stat(source_path)
-        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+        stamp = _stamp(source_path)
         known = self._stamps.get(source_path)
         if (isinstance(known, list) and len(known) == 2 and known[0] == stamp
                 and isinstance(known[1], str)):
@@ -423,9 +428,7 @@ class ReadCache:
             return known[1]
         with open(source_path, "rb") as handle:
             key = self.entry_key(source_path, handle.read())
-        after = os.stat(source_path)
-        if [after.st_size, after.st_mtime_ns, after.st_ctime_ns, after.st_ino,
-                after.st_dev] == stamp:  # (not saved again while it was read)
+        if _stamp(source_path) == stamp:  # (not saved again while it was read)
             self._stamps_now[source_path] = [stamp, key]
         return key
 

@@ -44,6 +44,7 @@ from pelican.readers import MarkdownReader
 
 from newsroom.compat.pelican import skip_output
 from newsroom.core import characters
+from newsroom.core.output_files import write_text_if_changed
 from newsroom.core.problems import (control_character_key, forget_problems, problems_reported,
                                shown_path)
 
@@ -117,19 +118,9 @@ def save_passed(pelican) -> None:
     passed = {name: list(stamp) for name, stamp in sorted(_passed.items())
               if name.startswith(inside)}
     data = {"format": _PASSED_FORMAT, "code": _check_code(), "passed": passed}
-    try:
-        if json.loads(path.read_text(encoding="utf-8")) == data:
-            return  # (nothing new: no write)
-    except (OSError, ValueError):
-        pass
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
+    with contextlib.suppress(OSError):  # (a cache: not kept is no error)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        write_text_if_changed(path, json.dumps(data))
 
 
 def _stamp(path: str):

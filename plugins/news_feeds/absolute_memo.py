@@ -15,11 +15,13 @@ written only means rewriting again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
+
+from newsroom.core.output_files import write_text_if_changed
 
 from . import absolute_urls
 
@@ -85,15 +87,8 @@ class AbsoluteMemo:
         """Keep the answers this build used (none used: the file stays as it is)."""
         if self.path is None or not self.used or self.used.keys() == self.kept.keys():
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        try:
+        with contextlib.suppress(OSError):  # (a cache: not kept is no error)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps({"format": FORMAT, "code": self.code,
-                                             "entries": self.used}), encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            try:
-                temporary.unlink()
-            except OSError:
-                pass
+            write_text_if_changed(self.path, json.dumps(
+                {"format": FORMAT, "code": self.code, "entries": self.used}))
         self.kept = dict(self.used)
