@@ -77,7 +77,8 @@ from newsroom.build import parallel_render
 from newsroom.build.read_cache import ReadCache
 from newsroom.publish.releases import make_readable, ordinary_modes
 from newsroom.build.page_records import PageRecords
-from newsroom.build.published_links import PublishedLinks, save_record as save_copies_record
+from newsroom.build.published_links import (PublishedFileChanged, PublishedLinks,
+                                            save_record as save_copies_record)
 from newsroom.build.search_parts import record_path as _search_record_path, save_record
 from newsroom.build.site_files import immutable_files, write_immutable_list
 
@@ -310,6 +311,64 @@ def _staging_dir(output: Path, inside: bool = False) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=place))
 
 
+# --- the folders of the last site but one ------------------------------------------
+#
+# A build with one story changed puts the same 1,500 folders in a new
+# staging folder as the last build did, and removes the 1,500 of the site it
+# replaces. On ext4 a new inode is slow to find while many were freed in the
+# last minute (the kernel skips those: ``recently_deleted``), so making and
+# removing folders was a fifth of such a build's system time. Instead, the
+# replaced site is emptied of files (its folders stay) and kept beside the
+# output as ``.<name>.spare``, renamed there only once every file in it is
+# gone; the next build takes those folders as its staging folder, and
+# removes the ones its site does not fill. Only folders are ever kept: a
+# spare found holding anything else is removed, not used.
+
+def _spare_dir(output: Path) -> Path:
+    """Where the emptied folders of the site a build replaced wait for the next build."""
+    return output.parent / f".{output.name}.spare"
+
+
+def _reuse_spare(output: Path) -> tuple[Path, list[str]] | None:
+    """The spare folders as a new staging folder, and every folder under it
+    (parents first); None when there are none to use (an unusable spare is
+    removed)."""
+    spare = _spare_dir(output)
+    try:
+        if not os.path.isdir(spare) or os.path.islink(spare):
+            if os.path.lexists(spare):
+                os.unlink(spare)
+            return None
+        import secrets
+
+        staging = output.parent / f".{output.name}.staging-{secrets.token_hex(6)}"
+        os.rename(spare, staging)
+    except OSError:
+        return None
+    folders, pending = [], [os.fspath(staging)]
+    try:
+        while pending:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if not entry.is_dir(follow_symlinks=False):
+                        raise FileExistsError(entry.path)  # not only folders: not used
+                    folders.append(entry.path)
+                    pending.append(entry.path)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    return staging, folders
+
+
+def _remove_empty_folders(folders: list[str]) -> None:
+    """Remove those of ``folders`` (parents first) that nothing was put in."""
+    for folder in reversed(folders):  # the deepest first
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass  # (not empty: the new site has files there)
+
+
 def _move(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
@@ -383,34 +442,60 @@ def _swap_into_place(staging: Path, output: Path) -> Path | None:
     return None
 
 
+def _remove_files(root: str) -> None:
+    """Remove everything under ``root`` but its folders (``find``'s work, where there is none)."""
+    for folder, _folders, files in os.walk(root):
+        for name in files:  # (files, and symlinks of any kind)
+            os.unlink(os.path.join(folder, name))
+
+
 class _Removal:
     """The old site being removed by ``rm -rf`` (another process: the build's
     own work meanwhile keeps its core, where a thread would share Python's
     lock with it), or by a thread where there is no ``rm``. ``join`` waits,
-    and removes what is left."""
+    and removes what is left.
 
-    def __init__(self, path: Path):
+    ``spare``: only its files are removed (``find -delete``), and its folders
+    are renamed to ``spare`` once that has succeeded, for the next build
+    (``_reuse_spare``); should anything fail, it is removed as a whole.
+    """
+
+    def __init__(self, path: Path, spare: Path | None = None):
         import subprocess
         import threading
 
-        self.path, self.process, self.thread = path, None, None
-        remover = shutil.which("rm")
-        if remover is not None:
+        self.path, self.spare, self.process, self.thread = path, spare, None, None
+        self.failed = False
+        if spare is not None:
+            # (an absolute path: find cannot take it for an option)
+            command = [shutil.which("find"), os.path.abspath(path), "-mindepth", "1",
+                       "!", "-type", "d", "-delete"]
+        else:
+            command = [shutil.which("rm"), "-rf", "--", str(path)]
+        if command[0] is not None:
             try:
                 self.process = subprocess.Popen(
-                    [remover, "-rf", "--", str(path)], stdin=subprocess.DEVNULL,
+                    command, stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
                 return
             except OSError:
                 pass
-        self.thread = threading.Thread(target=shutil.rmtree, args=(path,),
-                                       kwargs={"ignore_errors": True}, name="remove-old-site")
+        self.thread = threading.Thread(target=self._in_thread, name="remove-old-site")
         self.thread.start()
+
+    def _in_thread(self) -> None:
+        if self.spare is None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return
+        try:
+            _remove_files(os.fspath(self.path))
+        except OSError:
+            self.failed = True
 
     def join(self) -> None:
         if self.process is not None:
             try:
-                self.process.wait()
+                self.failed = self.process.wait() != 0
             except BaseException:  # a stop signal: rm ends with the build
                 self.process.kill()
                 self.process.wait()
@@ -420,11 +505,20 @@ class _Removal:
         if self.thread is not None:
             self.thread.join()
             self.thread = None
+        if self.spare is not None and not self.failed and os.path.lexists(self.path):
+            try:
+                if os.path.lexists(self.spare):
+                    shutil.rmtree(self.spare)
+                os.rename(self.path, self.spare)
+                return
+            except OSError:
+                pass
         shutil.rmtree(self.path, ignore_errors=True)  # (rm could not remove everything)
 
 
-def _removing(path: Path | None):
-    """Start removing ``path`` (a folder); ``join`` what is returned.
+def _removing(path: Path | None, spare: Path | None = None):
+    """Start removing ``path`` (a folder; ``spare``: its files, see ``_Removal``);
+    ``join`` what is returned.
 
     Files linked from the old site lose a name when it is removed, which
     changes their ctime: the up-to-date record's digest of the output must
@@ -433,7 +527,9 @@ def _removing(path: Path | None):
     """
     if path is None:
         return None
-    return _Removal(path)
+    # A folder (not a symlink the output was): its folders are kept for the next build.
+    keep = spare is not None and os.path.isdir(path) and not os.path.islink(path)
+    return _Removal(path, spare if keep else None)
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -538,7 +634,7 @@ class CompressWhileWriting:
     left after Pelican (``compressing.start()``) and waits in ``finish_site``.
     """
 
-    BATCH = 48  # files per hand-out
+    BATCH = 48  # files per hand-out (a feed goes at once: see ``written``)
     NICE = 10
 
     def __init__(self, staging: Path, search: bool, links=None):
@@ -547,10 +643,13 @@ class CompressWhileWriting:
         self.links = links  # PublishedLinks: pages whose copies were linked are left alone
         self.settings: dict | None = None
         self.compressing = None
+        self.pool = None  # compression workers forked before Pelican (precompress.WorkerPool)
         self._enabled: bool | None = None
         self._waiting: list[str] = []
 
-    def written(self, path) -> None:
+    def written(self, path, at_once: bool = False) -> None:
+        """``path`` was written; ``at_once``: hand it out now (a feed: half a
+        megabyte, written while the workers have the most time for it)."""
         if self._enabled is None:
             from newsroom.build.precompress import available
 
@@ -559,7 +658,7 @@ class CompressWhileWriting:
         if not self._enabled or (self.links is not None and self.links.has_copies(path)):
             return
         self._waiting.append(os.fspath(path))
-        if len(self._waiting) >= self.BATCH:
+        if at_once or len(self._waiting) >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
@@ -570,16 +669,22 @@ class CompressWhileWriting:
 
             self.compressing = Precompression(
                 self.staging, cache=Path(self.settings["COMPRESSION_CACHE_PATH"]),
-                nice=self.NICE)
+                nice=self.NICE, pool=self.pool)
         with _signals_wait():  # workers are forked here: a signal must not be lost
             self.compressing.hand_out(self._waiting)
         self._waiting = []
 
 
 def _compress_when_written(path, **_context) -> None:
-    """``content_written``/``feed_written`` receiver (newsroom/build/parallel_render.py knows it)."""
+    """``content_written`` receiver (newsroom/build/parallel_render.py knows it)."""
     if _state.while_writing is not None:
         _state.while_writing.written(path)
+
+
+def _compress_feed_when_written(path, **_context) -> None:
+    """``feed_written`` receiver (newsroom/build/parallel_render.py knows it)."""
+    if _state.while_writing is not None:
+        _state.while_writing.written(path, at_once=True)
 
 
 def run_pelican(settings_path: Path, staging: Path, overrides: dict,
@@ -644,7 +749,7 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             while_writing.settings = site.settings
             _state.while_writing = while_writing
             signals.content_written.connect(_compress_when_written)
-            signals.feed_written.connect(_compress_when_written)
+            signals.feed_written.connect(_compress_feed_when_written)
         if links is not None and output is not None:
             # What the published site has byte for byte is linked from it
             # (newsroom/build/published_links.py).
@@ -661,6 +766,8 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
         site.run()
     except BuildFailed:
         raise
+    except PublishedFileChanged as error:  # not a bug: something else wrote there
+        raise BuildFailed([str(error)]) from None
     except Exception as error:
         storage = _storage_problem(error, output or staging)
         if storage:  # a full disk or an unwritable output: not a bug
@@ -678,7 +785,7 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
         if while_writing is not None:
             _state.while_writing = None
             signals.content_written.disconnect(_compress_when_written)
-            signals.feed_written.disconnect(_compress_when_written)
+            signals.feed_written.disconnect(_compress_feed_when_written)
         if reads is not None:
             reads.close()
         if pages is not None:
@@ -734,10 +841,12 @@ def _run_searchers(jobs: list[tuple[list[str], dict[str, str], str]]) -> list[st
 
 
 def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
-                 live: Path | None = None, mode: int | None = None, recent: int = 0):
+                 live: Path | None = None, mode: int | None = None, recent: int = 0,
+                 meanwhile=None):
     """Index ``site`` with Pagefind in ``parts`` parts (newsroom/build/search_parts.py).
 
     ``recent``: how many of the newest pages make a part of their own.
+    ``meanwhile``: done in a thread while Pagefind runs (``index_site``).
 
     Returns its ``SearchIndex``: the problems found, and the record to keep
     once the site is published. ``live``: the published output folder,
@@ -757,7 +866,8 @@ def run_pagefind(site: Path, parts: int = 1, record: Path | None = None,
         return SearchIndex([], [f"settings: SEARCH_RECENT_PAGES is {recent!r}; it must be a "
                                 f"whole number from 0 to {MAX_RECENT} (50 by default)"])
     live_bundle = live / BUNDLE if live is not None and (live / BUNDLE).is_dir() else None
-    return index_site(site, parts, _run_searchers, record, live_bundle, mode, recent=recent)
+    return index_site(site, parts, _run_searchers, record, live_bundle, mode, recent=recent,
+                      meanwhile=meanwhile)
 
 
 def compression_key(settings: dict) -> str | None:
@@ -782,34 +892,40 @@ def search_record(settings: dict, output: Path) -> Path | None:
 
 
 def _unchanged_check(settings_path: Path, output: Path, overrides: dict, search: bool,
-                     modes) -> tuple[Path, str] | None:
-    """(record, fingerprint) of this build's inputs (newsroom/build/up_to_date.py).
+                     modes, force: bool = False) -> tuple[tuple[Path, str] | None, dict | None]:
+    """(record, fingerprint) of this build's inputs (newsroom/build/up_to_date.py),
+    and the settings as read for it.
 
-    None when unchanged builds are not to be skipped, or when the settings do
-    not load: the build then runs and reports whatever is wrong.
+    The first is None when unchanged builds are not to be skipped (or
+    ``force``), the settings too when they do not load: the build then runs
+    and reports whatever is wrong.
     """
     from pelican.settings import read_settings
 
     from newsroom.core.settings import resolve
 
     logging.disable(logging.CRITICAL)  # the build itself reports what reading finds
+    settings = None
     try:
         settings = resolve(read_settings(
             str(settings_path), override={**overrides, "OUTPUT_PATH": str(output)}))
-        if not settings["SKIP_UNCHANGED_BUILDS"]:
-            return None
+        if force or not settings["SKIP_UNCHANGED_BUILDS"]:
+            return None, settings
         fingerprint = up_to_date.input_fingerprint(settings, settings_path, output, search,
                                                    modes, up_to_date.code_roots(settings,
                                                                                 PROJECT_ROOT))
-        return up_to_date.record_path(settings["CACHE_PATH"], output), fingerprint
+        return (up_to_date.record_path(settings["CACHE_PATH"], output), fingerprint), settings
     except Exception:  # noqa: BLE001 - any failure here only means a full build
-        return None
+        return None, settings
     finally:
         logging.disable(logging.NOTSET)
 
 
-def finish_site(site: Path, settings: dict, compressing=None) -> list[str]:
+def finish_site(site: Path, settings: dict, compressing=None, meanwhile=None) -> list[str]:
     """The publishing build's last steps on the staged ``site``; return problems found.
+
+    ``meanwhile`` runs once, while the compression workers finish if there
+    are any (it must not write files), else at the end.
 
     ``FINGERPRINT_ASSETS``: ``immutable.txt`` lists the content-named files
     (newsroom/build/site_files.py). ``PRECOMPRESS``: ``.gz`` and ``.br`` beside every
@@ -830,9 +946,11 @@ def finish_site(site: Path, settings: dict, compressing=None) -> list[str]:
             return ["precompression: the brotli package is not installed; install the "
                     "project again (.venv/bin/pip install -e .) or set PRECOMPRESS = False"]
         if compressing is not None:
-            compressing.finish()
-        else:
-            precompress(site, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
+            compressing.finish(meanwhile)
+            return []
+        precompress(site, cache=Path(settings["COMPRESSION_CACHE_PATH"]))
+    if meanwhile is not None:
+        meanwhile()
     return []
 
 
@@ -868,29 +986,43 @@ def build(
             output.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire()  # a second build into this output waits here
             _remove_stale(output)  # what killed builds left; only while locked
-            unchanged = None if force else _unchanged_check(
-                settings_path, output, overrides or {}, search, modes)
+            unchanged, early_settings = _unchanged_check(
+                settings_path, output, overrides or {}, search, modes, force)
             if unchanged and output.is_dir() and up_to_date.is_up_to_date(
                     *unchanged, output, build_time(), lambda name: _own_name(name, output)):
                 _state.up_to_date = True
                 return output
             reset_output_changes()
             inside = _is_mount_point(output)
+            recycled = None
             with _signals_wait():  # a folder made must be known, to be removed
-                staging = _staging_dir(output, inside)
+                if not inside:
+                    recycled = _reuse_spare(output)
+                    staging = recycled[0] if recycled is not None else None
+                if staging is None:
+                    staging = _staging_dir(output, inside)
             settings: dict = {}
             searched = None
             links = PublishedLinks(staging, output if output.is_dir() else None, modes[1])
+            links.folders_made = recycled is not None  # (the spare has them)
             pages = PageRecords(output, modes[1])
             while_writing = CompressWhileWriting(staging, search, links)
             compressing = None
             try:
+                if search and early_settings is not None and early_settings["PRECOMPRESS"]:
+                    from newsroom.build.precompress import WorkerPool, available
+
+                    if available():
+                        with _signals_wait():  # a signal raised in a fork handler is lost
+                            while_writing.pool = WorkerPool.start(CompressWhileWriting.NICE)
                 # Pelican's pages and feeds are compressed as they are written
                 # (CompressWhileWriting), what is left while Pagefind indexes
                 # them; finish_site then compresses what Pagefind and it wrote
                 # (the same files in the end as one pass after).
                 problems = run_pelican(settings_path, staging, overrides or {}, output,
                                        settings, while_writing, links, pages)
+                if recycled is not None:
+                    _remove_empty_folders(recycled[1])  # as a clean build: no empty folder
                 compressing = while_writing.compressing
                 if not problems and settings["PRECOMPRESS"]:
                     from newsroom.build.precompress import Precompression, available
@@ -898,34 +1030,41 @@ def build(
                     if compressing is None and available():
                         compressing = while_writing.compressing = Precompression(
                             staging, cache=Path(settings["COMPRESSION_CACHE_PATH"]),
-                            nice=CompressWhileWriting.NICE)
+                            nice=CompressWhileWriting.NICE, pool=while_writing.pool)
                     if compressing is not None:
                         # Pages linked with their copies are compressed already.
                         compressing.adopt(staging / relative for relative in links.with_copies)
                         with _signals_wait():  # a signal raised in a fork handler is lost
                             compressing.start()
                 if not problems and search:
+                    # (the page records made meanwhile: pages are final now)
                     searched = run_pagefind(
                         staging, settings["SEARCH_INDEX_PARTS"],
                         search_record(settings, output), output, modes[1],
-                        settings["SEARCH_RECENT_PAGES"])
+                        settings["SEARCH_RECENT_PAGES"],
+                        meanwhile=functools.partial(pages.prepare, staging))
                     problems += searched.problems
                 if not problems:
-                    problems += finish_site(staging, settings, compressing)
+                    # Ordinary permissions for the web server while the last
+                    # copies are compressed (they are made with them).
+                    problems += finish_site(staging, settings, compressing,
+                                            functools.partial(make_readable, staging, modes))
             finally:
                 if while_writing.compressing is not None:
                     # a failed or stopped build: no worker stays
                     while_writing.compressing.stop()
+                if while_writing.pool is not None:
+                    while_writing.pool.close()  # (never used, or ended already)
             if problems:
                 raise BuildFailed(_storage_hint(problems, output))
-            make_readable(staging, modes)
             _state.critical = True  # from here a stop signal waits (see main)
             previous = None  # (removing: see the finally clause)
             if inside:
                 _swap_entries(staging, output)
             else:
                 previous = _swap_into_place(staging, output)
-            removing = _removing(previous)  # while the records below are written
+            # (while the records below are written)
+            removing = _removing(previous, None if inside else _spare_dir(output))
             if searched is not None:
                 save_record(search_record(settings, output), searched.record)
             pages.save()

@@ -59,7 +59,7 @@ import stat
 from pathlib import Path
 
 from newsroom.build import up_to_date
-from newsroom.build.published_links import file_identity
+from newsroom.build.published_links import PublishedText, file_identity
 
 #: Bump when what a record holds, or how digests are made, changes.
 FORMAT = 2
@@ -80,12 +80,17 @@ def save_file(path: Path, data: dict) -> None:
     where JSON and its tables took 70 ms at 1,000 stories. A cache that
     cannot be written is no error.
     """
+    up_to_date.save_bytes(path, _pack(data))
+
+
+def _pack(data: dict) -> bytes:
+    """The bytes ``save_file`` keeps for ``data``."""
     import hashlib
     import pickle
 
     payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     check = hashlib.blake2b(payload, digest_size=_CHECK_SIZE).digest()
-    up_to_date.save_bytes(path, _MAGIC + check + payload)
+    return _MAGIC + check + payload
 
 
 def load_file(path: Path | None) -> dict:
@@ -144,6 +149,8 @@ class PageRecords:
         self._project_root: Path | None = None
         self._receivers = ()
         self._counter = None
+        self._unread = False  # (``_published``)
+        self._prepared: bytes | None = None  # (``prepare``)
 
     # -- in run_pelican --
     def install(self, site, settings_path: Path, project_root: Path) -> None:
@@ -230,10 +237,34 @@ class PageRecords:
                           if isinstance(entry, list) and len(entry) == 2}
 
     def _published(self, name: str, record) -> str | None:
-        """The published text of the unchanged page ``name``, if its file is as recorded."""
+        """The published text of the unchanged page ``name``, if its file is as recorded.
+
+        Unread (a ``PublishedText``) when the writer links such pages as they
+        are: most of a build after a small change is pages taken as published.
+        """
         return self._published_text(name, self.identities.get(name))
 
     def _published_text(self, name: str, identity) -> str | None:
+        """The text of the published file ``name`` if it has ``identity`` (and the
+        build's mode); a ``PublishedText`` (unread) when the writer takes one."""
+        if self._unread:
+            return self._published_unread(name, identity)
+        return self._published_read(name, identity)
+
+    def _published_unread(self, name: str, identity) -> PublishedText | None:
+        if identity is None or self.live is None or self.key is None:
+            return None
+        path = os.path.join(self.live, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
+        if (not stat.S_ISREG(info.st_mode) or file_identity(info) != identity
+                or (self.file_mode is not None and stat.S_IMODE(info.st_mode) != self.file_mode)):
+            return None
+        return PublishedText(path, identity)
+
+    def _published_read(self, name: str, identity) -> str | None:
         if identity is None or self.live is None or self.key is None:
             return None
         path = os.path.join(self.live, name)
@@ -258,6 +289,8 @@ class PageRecords:
 
         original = writer.write_feed
         recorder = self.recorder
+        # Pages taken as published go to the writer unread when it links them.
+        self._unread = getattr(vars(writer).get("_open_w"), "__newsroom_published_links__", False)
 
         def name_and_key(elements, context, path, *arguments) -> tuple[str, str]:
             """The feed's site path, and its key (``_feed_key``)."""
@@ -351,19 +384,32 @@ class PageRecords:
         return self.recorder.rendered, len(self.recorder.rendered_now)
 
     # -- after the swap --
-    def _published_identity(self, name: str) -> list[int] | None:
-        """The identity of the regular file ``name`` as now published; None if there is none."""
+    def _published_identity(self, name: str, site: str | None = None) -> list[int] | None:
+        """The identity of the regular file ``name`` as now published (in ``site``,
+        the output by default); None if there is none."""
         try:
-            info = os.lstat(os.path.join(self.output, name))
+            info = os.lstat(os.path.join(site or self.output, name))
         except OSError:
             return None
         return file_identity(info) if stat.S_ISREG(info.st_mode) else None
 
+    def prepare(self, site: Path) -> None:
+        """Make the records ``save`` will keep, from the finished site still in
+        ``site`` (the staging folder: its files are the ones the swap publishes,
+        with the same size, time and inode), while the build waits for others."""
+        self._prepared = self._records(os.fspath(site))
+
     def save(self) -> None:
         """Keep the records of this build's pages and feeds, each with its file as now published."""
+        prepared, self._prepared = self._prepared, None
+        data = prepared if prepared is not None else self._records(None)
+        if data is not None:
+            up_to_date.save_bytes(self.path, data)
+
+    def _records(self, site: str | None) -> bytes | None:
         recorder = self.recorder
         if recorder is None or self.path is None:
-            return
+            return None
         pages: dict[str, tuple] = {}
         feeds: dict[str, list] = {}
         # Equal names, digests and keys as one object each: the pickle then
@@ -375,7 +421,8 @@ class PageRecords:
             records = recorder.records
             for name in sorted(recorder.rendered_now - recorder.repeated):
                 record = records.get(name)
-                identity = self._published_identity(name) if record is not None else None
+                identity = (self._published_identity(name, site) if record is not None
+                            else None)
                 if identity is not None:
                     pages[name] = (
                         record.template,
@@ -386,8 +433,7 @@ class PageRecords:
                          for key, digest in record.attributes.items()},
                         identity)
             for name, key in self.feeds_now.items():
-                identity = self._published_identity(name)
+                identity = self._published_identity(name, site)
                 if identity is not None:
                     feeds[name] = [key, identity]
-        save_file(self.path, {"version": FORMAT, "key": self.key, "pages": pages,
-                              "feeds": feeds})
+        return _pack({"version": FORMAT, "key": self.key, "pages": pages, "feeds": feeds})

@@ -89,9 +89,10 @@ Checked:
   ``KNOWN_RECEIVERS``: ``sitemaps.note_page`` on ``content_written`` collects
   written pages for ``sitemap.xml``, which is written at ``finalized``, after
   the child is gone; no render reads it. ``driver._compress_when_written``
-  on ``content_written`` and ``feed_written`` hands the written file to the
-  compression workers (newsroom.build.driver.CompressWhileWriting); it
-  changes nothing in the process either. (A plugin generator that renders a
+  on ``content_written`` and ``driver._compress_feed_when_written`` on
+  ``feed_written`` hand the written file to the compression workers
+  (newsroom.build.driver.CompressWhileWriting); they
+  change nothing in the process either. (A plugin generator that renders a
   list of written pages would have to run after the sharded ones, which it
   does: only ``ArticlesGenerator`` and ``PagesGenerator`` are sharded, and
   the child stops at the first generator that is not one of them.)
@@ -165,7 +166,7 @@ OUTPUT_SIGNALS = ("content_written", "feed_generated", "feed_written",
 #: Receivers of OUTPUT_SIGNALS that change nothing a render reads (see above).
 KNOWN_RECEIVERS = {
     "content_written": {"sitemaps.note_page", "newsroom.build.driver._compress_when_written"},
-    "feed_written": {"newsroom.build.driver._compress_when_written"},
+    "feed_written": {"newsroom.build.driver._compress_feed_when_written"},
 }
 #: Template filters, globals and tests besides Jinja's own, by module and name,
 #: each read for side effects (see above).
@@ -544,6 +545,11 @@ class _Session:
                 self._child_unit(unit, identity, lambda: template.render(context),
                                  (lambda: template.made_record(context)) if records else None)
             return ""  # what the child "writes" goes nowhere
+        if records and self.pid is not None and template.can_skip(context):
+            # The child leaves such a page to this process: no need to look
+            # for its answer (the next unit that does skips what is left).
+            _POSITION.pack_into(self.shared, 0, unit)
+            return template.render(context)
         text = self._from_child(unit, identity)
         if text is _NOTHING:
             return template.render(context)

@@ -397,6 +397,45 @@ def _lower_priority(nice: int) -> None:
         os.nice(nice)
 
 
+class WorkerPool:
+    """Compression workers forked early in a build, for its ``Precompression``.
+
+    A fork copies the build process's page tables, and every page either
+    process then writes is copied: forked late in a build (once the
+    workers are first needed, in the middle of writing pages) that cost the
+    build process more than a tenth of a second. Forked before the stories
+    are read, the process is small. ``close()`` ends them (killed if busy).
+    """
+
+    def __init__(self, workers: int | None = None, nice: int = 0):
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self.nice = nice
+        self.known = set(multiprocessing.active_children())  # not this pool's
+        self.executor = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=_lower_priority if nice else None, initargs=(nice,) if nice else ())
+        # With "fork", the first job starts every worker: now, not when needed.
+        self.executor.submit(int).result()
+
+    @classmethod
+    def start(cls, nice: int = 0) -> "WorkerPool | None":
+        """Workers for a build on more than one core (None: no pool, or no fork)."""
+        if default_workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        try:
+            return cls(nice=nice)
+        except OSError:
+            return None
+
+    def close(self) -> None:
+        executor, self.executor = self.executor, None
+        if executor is None:
+            return
+        for process in set(multiprocessing.active_children()) - self.known:
+            process.kill()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
 class Precompression:
     """Writing the ``.gz`` and ``.br`` copies of a site's text files, in worker processes.
 
@@ -415,11 +454,15 @@ class Precompression:
     """
 
     def __init__(self, site: Path, min_size: int = MIN_SIZE, cache: Path | None = None,
-                 workers: int | None = None, nice: int = 0):
+                 workers: int | None = None, nice: int = 0, pool: WorkerPool | None = None):
         self.site = Path(site)
         self.min_size = min_size
         self.cache = None if cache is None else Path(cache)
         self.workers = default_workers() if workers is None else max(1, workers)
+        # ``pool``: workers forked already (``WorkerPool``), used instead of new ones.
+        self.given = pool if pool is not None and pool.executor is not None else None
+        if self.given is not None:
+            self.workers = self.given.workers
         self.folder = None if cache is None else os.path.join(cache, cache_folder())
         self.now = time.time()
         self.nice = nice
@@ -429,6 +472,8 @@ class Precompression:
         self._pool: ProcessPoolExecutor | None = None
         self._known: set = set()  # child processes that are not this pool's
         self._pending: set = set()
+        if self.given is not None:
+            self._pool, self._known = self.given.executor, self.given.known
 
     def start(self) -> "Precompression":
         self._hand_out()
@@ -516,9 +561,13 @@ class Precompression:
         if changed:
             _finish_batch(changed, self.folder, self.now)
 
-    def finish(self) -> list[str]:
+    def finish(self, meanwhile=None) -> list[str]:
+        """Hand out what is left, wait for all (``meanwhile()`` runs first, while
+        the workers compress), compress what changed since; the files, sorted."""
         try:
             self._hand_out()
+            if meanwhile is not None:
+                meanwhile()
             while self._pending:
                 done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -532,6 +581,8 @@ class Precompression:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+            if self.given is not None:
+                self.given.executor = None
         if self.cache is not None and self.handed_out:
             prune(self.cache, self.now)
         return sorted(self.handed_out)
@@ -546,6 +597,8 @@ class Precompression:
         pool.shutdown(wait=True, cancel_futures=True)
         self._pending = set()
         self._pool = None
+        if self.given is not None:
+            self.given.executor = None
 
 
 def precompress(site: Path, min_size: int = MIN_SIZE, cache: Path | None = None,

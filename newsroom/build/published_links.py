@@ -61,6 +61,49 @@ def file_identity(info: os.stat_result) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
+class PublishedFileChanged(Exception):
+    """A published page changed while the build took it as published (something
+    else writes into the output folder)."""
+
+    def __init__(self, path: str):
+        super().__init__(f"{path}: this published file changed during the build (is "
+                         "something else writing into the output folder?); build again")
+        self.path = path
+
+
+class PublishedText(str):
+    """A page the page records take as published, without its text read.
+
+    Its value is empty: it stands for the file at ``path`` as it was when
+    checked (``identity``: ``file_identity``, and a regular file), which
+    ``PublishedLinks.place_published`` links into the new site unread. Only
+    handed out where the writer's files are ``TextOnClose`` with that
+    placer (``PublishedLinks.install``); anything else that meets one gets
+    the file's text from ``read_text``.
+    """
+
+    __slots__ = ("path", "identity")
+
+    def __new__(cls, path: str, identity: list[int]):
+        text = super().__new__(cls, "")
+        text.path, text.identity = path, identity
+        return text
+
+    def read_bytes(self) -> bytes:
+        """The file's bytes, if it is still the file checked (else PublishedFileChanged)."""
+        try:
+            with open(self.path, "rb", buffering=0) as handle:
+                info = os.fstat(handle.fileno())
+                if stat.S_ISREG(info.st_mode) and file_identity(info) == self.identity:
+                    return handle.readall()
+        except OSError:
+            pass
+        raise PublishedFileChanged(self.path)
+
+    def read_text(self) -> str:
+        return self.read_bytes().decode("utf-8")
+
+
 def record_path(cache: str | Path, output: Path) -> Path:
     """Where the record of the published compressed copies of ``output`` is kept."""
     return up_to_date.record_path(cache, Path(os.path.abspath(output)), "compressed")
@@ -115,6 +158,7 @@ class PublishedLinks:
         self._folders = None  # the thread of start_folders
         self._stop_folders = False
         self._made_folders: list[str] = []
+        self.folders_made = False  # True: the staging folder has the site's folders already
 
     # -- the folders pages go in --
     def start_folders(self) -> None:
@@ -129,7 +173,7 @@ class PublishedLinks:
         written into (a story deleted or moved), so the site is what it
         would be without the thread.
         """
-        if self.live is None or self._folders is not None:
+        if self.live is None or self._folders is not None or self.folders_made:
             return
         import threading
 
@@ -185,7 +229,7 @@ class PublishedLinks:
         def _open_w(filename, encoding, override=False):
             if not _claim_file(writer, filename, override):
                 return open(os.devnull, "w", encoding=encoding)
-            return TextOnClose(filename, encoding, self.place)
+            return TextOnClose(filename, encoding, self.place, self.place_published)
 
         _open_w.__newsroom_published_links__ = True  # newsroom/build/parallel_render.py
         writer._open_w = _open_w
@@ -193,10 +237,14 @@ class PublishedLinks:
 
     def relative(self, path: str) -> str | None:
         """``path``'s site path, if it is in the staging folder."""
-        relative = os.path.relpath(os.path.abspath(path), self.staging)
-        if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
-            return None
-        return relative.replace(os.sep, "/")
+        # (Pelican's paths are absolute and normal already: no relpath, which
+        # costs more than linking the file, unless they are not.)
+        prefix = self.staging + os.sep
+        if not (path.startswith(prefix) and os.path.normpath(path) == path):
+            path = os.path.abspath(path)
+            if not path.startswith(prefix):
+                return None
+        return path[len(prefix):].replace(os.sep, "/") or None
 
     def has_copies(self, path) -> bool:
         """Whether ``path`` (in the staging folder) came with its .gz and .br linked."""
@@ -212,6 +260,39 @@ class PublishedLinks:
             if self.live is not None and self._link(path, relative, data):
                 return
         write_new_file(path, data)  # (removes a file written here before)
+        self.written += 1
+
+    def place_published(self, path: str, text: PublishedText) -> None:
+        """Put the published page ``text`` stands for at ``path``: linked, unread.
+
+        The page records checked the published file just before (a regular
+        file with the identity they recorded and the build's mode); it is
+        linked if it is still that file, and its copies with it.
+        """
+        relative = self.relative(path)
+        published = os.path.join(self.live, relative) if (
+            relative is not None and self.live is not None) else None
+        if relative is not None and relative in self.linked:
+            self._forget(path, relative)
+        if published is None or published != text.path:
+            self.place(path, text.read_bytes())  # (not where it was read from: compared)
+            return
+        try:
+            os.link(published, path)
+            info = os.lstat(path)  # what was linked: still the file checked?
+            if (stat.S_ISREG(info.st_mode) and file_identity(info) == text.identity
+                    and (self.file_mode is None
+                         or stat.S_IMODE(info.st_mode) == self.file_mode)):
+                self.linked.add(relative)
+                self._link_copies(published, path, relative, info)
+                return
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        except OSError:
+            pass
+        # Not linked (another file system, too many links, changed): written,
+        # if it is still the file checked.
+        write_new_file(path, text.read_bytes())
         self.written += 1
 
     def _forget(self, path: str, relative: str) -> None:
@@ -262,14 +343,14 @@ class PublishedLinks:
         made = []
         try:
             for suffix, expected in zip(COPY_SUFFIXES, known[1:]):
-                copy = os.lstat(published + suffix)
+                # Linked, then checked: the link is the file the record vouches
+                # for, or it goes.
+                os.link(published + suffix, path + suffix)
+                made.append(path + suffix)
+                copy = os.lstat(path + suffix)
                 if (not stat.S_ISREG(copy.st_mode) or file_identity(copy) != expected
                         or (self.file_mode is not None
                             and stat.S_IMODE(copy.st_mode) != self.file_mode)):
-                    raise FileNotFoundError(published + suffix)
-                os.link(published + suffix, path + suffix)
-                made.append(path + suffix)
-                if file_identity(os.lstat(path + suffix)) != expected:
                     raise FileNotFoundError(path + suffix)
         except OSError:
             for name in made:  # the compression workers make them instead

@@ -298,16 +298,22 @@ def valid_recent(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RECENT
 
 
-def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -> bool:
-    """Whether the published bundle of ``part`` is what Pagefind would write now."""
+def _may_reuse(part: Part, previous: dict, live: Path | None) -> bool:
+    """Whether the last build's bundle of ``part`` was made from the same pages."""
     if live is None:
         return False
     kept = (previous.get("folders") or {}).get(part.folder)
     if not isinstance(kept, dict) or kept.get("pages") != part.digest:
         return False
     files = kept.get("files")
-    if not isinstance(files, dict) or not files:
+    return isinstance(files, dict) and bool(files)
+
+
+def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -> bool:
+    """Whether the published bundle of ``part`` is what Pagefind would write now."""
+    if not _may_reuse(part, previous, live):
         return False
+    files = previous["folders"][part.folder]["files"]
     try:
         now = _bundle_files(live / part.folder if part.folder else live)
     except OSError:
@@ -317,6 +323,37 @@ def _reusable(part: Part, previous: dict, live: Path | None, mode: int | None) -
     # Files linked into the new site keep their mode: it must already be the
     # one the build gives (chmod would change the published file too).
     return mode is None or all(entry[3] == mode for entry in now.values())
+
+
+class _Meanwhile:
+    """``functions`` run one after the other in a thread; ``join`` waits, and
+    raises what one of them raised (the others still run)."""
+
+    def __init__(self, functions: list[Callable[[], None]]):
+        import threading
+
+        self.error: BaseException | None = None
+        self.thread = None
+        if functions:
+            self.thread = threading.Thread(target=self._run, args=(functions,),
+                                           name="while-pagefind-runs", daemon=True)
+            self.thread.start()
+
+    def _run(self, functions) -> None:
+        for function in functions:
+            try:
+                function()
+            except BaseException as error:  # noqa: BLE001 - raised again by join
+                if self.error is None:
+                    self.error = error
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _link_bundle(source: Path, target: Path, files: Iterable[str]) -> None:
@@ -350,10 +387,12 @@ Runner = Callable[[list[tuple[list[str], dict[str, str], str]]], list[str]]
 def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None = None,
                live: Path | None = None, mode: int | None = None,
                bundle: Path | None = None, check_pages: bool = False,
-               recent: int = 0) -> SearchIndex:
+               recent: int = 0, meanwhile: Callable[[], None] | None = None) -> SearchIndex:
     """Index ``site`` into ``bundle`` (``site/pagefind``) in ``parts`` parts; only changed parts run.
 
     ``recent``: how many of the newest pages make the recent part (``assign_parts``).
+    ``meanwhile``: work of the caller's to do in a thread while Pagefind runs
+    (it must leave the search bundle alone).
 
     ``run`` starts Pagefind for each (arguments, environment, label) and
     returns the problems (the build driver's, which stops them with the
@@ -375,7 +414,11 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     if not pages:
         # No page is marked for search: Pagefind indexes every page's <body>, in one bundle.
         arguments, environment = pagefind.command(site, bundle)
-        problems = run([(arguments, environment, "")])
+        helper = _Meanwhile([meanwhile] if meanwhile is not None else [])
+        try:
+            problems = run([(arguments, environment, "")])
+        finally:
+            helper.join()
         if not problems:
             problems = _sorted_or_problem(bundle)
         if not problems:
@@ -392,25 +435,41 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
     bundle.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{bundle.name}-parts-", dir=bundle.parent))
     try:
-        jobs = []
-        for part in found:
-            if _reusable(part, previous, live, mode):
-                linked = work / f"part-{part.number}" / "linked"
-                files = previous["folders"][part.folder]["files"]
-                try:
-                    _link_bundle(live / part.folder if part.folder else live, linked, files)
-                    # Still the files checked (nothing replaced them meanwhile)?
-                    part.reused = _bundle_files(linked) == files
-                except OSError:  # no hard links here (or a file just went): index it
-                    part.reused = False
-                if part.reused:
-                    continue
+        def job(part: Part):
             # Pagefind writes into a folder of its own, never one with links in it.
             made = work / f"part-{part.number}" / "indexed"
             folder, glob = _glob_or_farm(site, part.pages, made.parent / "pages")
             arguments, environment = pagefind.command(folder, made, glob=glob)
-            jobs.append((arguments, environment, part.folder))
-        problems = run(jobs) if jobs else []
+            return arguments, environment, part.folder
+
+        def link(part: Part) -> None:
+            part.reused = False
+            if not _reusable(part, previous, live, mode):
+                return
+            linked = work / f"part-{part.number}" / "linked"
+            files = previous["folders"][part.folder]["files"]
+            try:
+                _link_bundle(live / part.folder if part.folder else live, linked, files)
+                # Still the files checked (nothing replaced them meanwhile)?
+                part.reused = _bundle_files(linked) == files
+            except OSError:  # no hard links here (or a file just went): index it
+                part.reused = False
+
+        # The parts made from the same pages as last time are checked and
+        # linked (system calls: Python's lock is free) while Pagefind indexes
+        # the others; ``meanwhile`` runs then too. A part that turns out not
+        # to be reusable after all is indexed after.
+        candidates = [part for part in found if _may_reuse(part, previous, live)]
+        jobs = [job(part) for part in found if part not in candidates]
+        helper = _Meanwhile([functools.partial(link, part) for part in candidates]
+                            + ([meanwhile] if meanwhile is not None else []))
+        try:
+            problems = run(jobs) if jobs else []
+        finally:
+            helper.join()
+        again = [job(part) for part in candidates if not part.reused]
+        if again and not problems:
+            problems = run(again)
         if not problems and check_pages and indexed_pages(site) != pages:
             problems = ["search index: pages changed while Pagefind read them"]
         for part in found:

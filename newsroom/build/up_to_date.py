@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 import re
@@ -117,10 +116,20 @@ def _feed_tree(digest, root: Path, label: str, hash_limit: int | None) -> None:
 
 @functools.cache  # read once per process: the build fingerprints and the read cache's key
 def _distributions() -> tuple[str, ...]:
+    """Every installed package and its version: the names of the metadata folders
+    (``name-version.dist-info``, ``.egg-info``) where Python looks for them.
+
+    The folder's name is what installing, upgrading or removing a package
+    changes, and one listing of each place reads it, where
+    ``importlib.metadata`` opened every package's METADATA (30 ms a build).
+    """
     found = set()
-    for distribution in importlib.metadata.distributions():
-        name = distribution.metadata["Name"] or ""
-        found.add(f"{name.lower()}=={distribution.version}")
+    for place in sys.path:
+        try:
+            names = os.listdir(place or ".")
+        except OSError:  # not a folder (a zip file), or gone
+            continue
+        found.update(name.lower() for name in names if name.endswith((".dist-info", ".egg-info")))
     return tuple(sorted(found))
 
 

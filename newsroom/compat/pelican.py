@@ -581,16 +581,37 @@ class TextOnClose(io.StringIO):
     (newsroom/build/published_links.py).
     """
 
-    def __init__(self, path: str, encoding: str, place):
+    def __init__(self, path: str, encoding: str, place, place_published=None):
         super().__init__()
         self._path, self._encoding, self._place = path, encoding, place
+        # A page taken as published (newsroom/build/published_links.py,
+        # ``PublishedText``): handed on as it is when it is all the file is.
+        self._place_published, self._published = place_published, None
+
+    def write(self, text) -> int:
+        from newsroom.build.published_links import PublishedText
+
+        if type(text) is PublishedText:
+            if self._place_published is not None and self._published is None \
+                    and self.tell() == 0:
+                self._published = text
+                return 0
+            text = text.read_text()  # (no placer for it, or not all the file is)
+        if self._published is not None:  # more written after it: its text, then this
+            published, self._published = self._published, None
+            super().write(published.read_text())
+        return super().write(text)
 
     def close(self) -> None:
         if self.closed:
             return
-        data = self.getvalue().encode(self._encoding)
+        published = self._published
+        data = None if published is not None else self.getvalue().encode(self._encoding)
         super().close()
-        self._place(self._path, data)
+        if published is not None:
+            self._place_published(self._path, published)
+        else:
+            self._place(self._path, data)
 
 
 def _claim_file(writer, filename: str, override: bool) -> bool:

@@ -287,6 +287,7 @@ class PageRecorder:
         # None: a record keeps its page's text. Else ``published(name,
         # record)`` gives an unchanged page's text (None: render it).
         self.published = published
+        self._checked = None  # (localcontext, name, template, record) of the last can_skip
         self._current: PageRecord | None = None
         self._localcontext: dict | None = None
         self._python_depth = 0
@@ -416,7 +417,12 @@ class PageRecorder:
         if name in self.rendered_now:
             self.repeated.add(name)  # written twice (Pelican's override)
         self.rendered_now.add(name)
-        record = self.unchanged(name, template.name, localcontext)
+        checked, self._checked = self._checked, None
+        if checked is not None and checked[0] is localcontext and checked[1:3] == (
+                name, template.name):
+            record = checked[3]  # (``can_skip`` just looked, for the same render)
+        else:
+            record = self.unchanged(name, template.name, localcontext)
         if record is not None:
             text = record.output if self.published is None else self.published(name, record)
             if text is not None:
@@ -449,9 +455,15 @@ class PageRecorder:
         return (self.counter.count if self.counter is not None else 0, output_changes_count())
 
     def can_skip(self, template_name: str, localcontext: dict) -> bool:
-        """Whether ``render`` would take this page as it is (by its record alone)."""
-        return self.unchanged(localcontext.get("output_file", ""), template_name,
-                              localcontext) is not None
+        """Whether ``render`` would take this page as it is (by its record alone).
+
+        The answer is kept for a ``render`` of the same page and context
+        right after (nothing it depends on changes in between).
+        """
+        name = localcontext.get("output_file", "")
+        record = self.unchanged(name, template_name, localcontext)
+        self._checked = (localcontext, name, template_name, record)
+        return record is not None
 
     def made_record(self, name: str) -> PageRecord | None:
         """The record this build's render of ``name`` made (None if none was kept)."""

@@ -116,7 +116,10 @@ def make_readable(root: Path, modes: tuple[int, int] | None = None) -> None:
     dir_mode, file_mode = modes or ordinary_modes()
 
     def fix(path: str, wanted: int) -> None:
-        info = os.lstat(path)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return  # replaced meanwhile (a compressed copy made again, with this mode)
         if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) != wanted:
             os.chmod(path, wanted)
 

@@ -122,6 +122,26 @@ def write_files(root: Path, files: dict) -> None:
             path.write_text(data, encoding="utf-8")
 
 
+def spare_entries(output: Path) -> list[str]:
+    """What the kept folders of the last site but one (``.<output>.spare``) hold
+    that is not a folder: must always be nothing."""
+    spare = output.parent / f".{output.name}.spare"
+    if not spare.exists():
+        return []
+    return sorted(str(path.relative_to(spare)) for path in spare.rglob("*")
+                  if path.is_symlink() or not path.is_dir())
+
+
+def leftovers(output: Path) -> list[str]:
+    """The build's own entries beside ``output`` (and, for a mount point, inside it),
+    but its kept folders, which must hold only folders."""
+    assert spare_entries(output) == []
+    places = [output.parent] + ([output] if output.is_dir() else [])
+    return sorted(str(path) for place in places for path in place.iterdir()
+                  if path.name.startswith(f".{output.name}.")
+                  and path.name != f".{output.name}.spare")
+
+
 def hash_tree(root: Path) -> dict[str, str]:
     """Every file under ``root`` (relative path -> SHA-256), symlinks included."""
     return {

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import search_bundles
-from helpers.building import ARTICLE_URL, SEED, copy_content, hash_tree, run_build
+from helpers.building import (ARTICLE_URL, SEED, copy_content, hash_tree, leftovers,
+                              run_build)
 
 
 @pytest.fixture
@@ -17,10 +18,6 @@ def previous_site(site, tmp_path) -> Path:
     output = tmp_path / "output"
     shutil.copytree(site.output, output, symlinks=True)
     return output
-
-
-def leftovers(output: Path) -> list[str]:
-    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}."))
 
 
 def test_failed_build_keeps_previous_output_byte_for_byte(previous_site, tmp_path):

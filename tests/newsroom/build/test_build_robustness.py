@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.building import ROOT, copy_content, error_lines, run_build
+from helpers.building import ROOT, copy_content, error_lines, leftovers, run_build
 from helpers.processes import alive, freeze_pagefind, killed_on_exit
 from newsroom.publish.releases import copy_site
 
@@ -49,13 +49,6 @@ def tree_state(root: Path) -> dict[str, tuple]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             state[name] = ("file", digest, stat.S_IMODE(info.st_mode))
     return state
-
-
-def leftovers(output: Path) -> list[str]:
-    """What a build keeps beside (or, for a mount point, inside) its output folder."""
-    places = [output.parent] + ([output] if output.is_dir() else [])
-    return sorted(str(path) for place in places for path in place.iterdir()
-                  if path.name.startswith(f".{output.name}."))
 
 
 def build_command(output: Path, cache: Path, *extra: str, search: bool = False) -> list[str]:

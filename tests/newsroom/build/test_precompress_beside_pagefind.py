@@ -65,9 +65,9 @@ def test_the_site_is_what_compressing_after_pagefind_gives(tmp_path, photo_cache
             before = set(self.handed_out)
             hand_out(self)
             note(sorted(self.handed_out - before))
-        def noted_pagefind(site, *args):
+        def noted_pagefind(site, *args, **kwargs):
             note("pagefind")
-            return run_pagefind(site, *args)
+            return run_pagefind(site, *args, **kwargs)
         precompress.Precompression._hand_out = noted_hand_out
         driver.run_pagefind = noted_pagefind
     """)

@@ -20,7 +20,8 @@ import pytest
 from helpers.building import (EPOCH, PUBLISHING, ROOT, error_lines, filler_content, hash_tree,
                               run_build, run_pelican)
 from newsroom.build import parallel_render, precompress
-from newsroom.build.published_links import PublishedLinks, load_record, save_record
+from newsroom.build.published_links import (PublishedFileChanged, PublishedLinks, PublishedText,
+                                            file_identity, load_record, save_record)
 
 PHOTO_CACHE = ROOT / ".cache" / "pelican" / "photos"  # renditions: warm, shared
 CHANGED = "filler/filler-00007.md"
@@ -269,3 +270,75 @@ def test_compressed_copies_are_new_files_never_written_into_a_link(tmp_path):
     precompress.precompress(tmp_path, workers=1)
     assert published.read_bytes() == b"published copy"
     assert (tmp_path / "page.html.gz").read_bytes() == precompress.gzip_bytes(page.read_bytes())
+
+
+# --- pages taken as published, unread ----------------------------------------------
+
+def published_text(live: Path, name: str = "a/index.html") -> PublishedText:
+    return PublishedText(str(live / name), file_identity(os.lstat(live / name)))
+
+
+def test_a_page_taken_as_published_is_linked_unread_with_its_copies(folders, tmp_path):
+    live, staging = folders
+    links = PublishedLinks(staging, live, 0o644)
+    links.configure(record_copies(live, tmp_path), "key")
+    text = published_text(live)
+    assert text == ""  # it stands for the file; its text is not read
+    links.place_published(str(staging / "a/index.html"), text)
+    for suffix in ("", ".gz", ".br"):
+        assert (staging / f"a/index.html{suffix}").stat().st_ino == \
+            (live / f"a/index.html{suffix}").stat().st_ino
+    assert links.linked == {"a/index.html"} and links.with_copies == {"a/index.html"}
+    assert links.written == 0
+
+
+def test_a_published_page_replaced_after_its_check_is_an_error_naming_it(folders, tmp_path):
+    live, staging = folders
+    links = PublishedLinks(staging, live, 0o644)
+    text = published_text(live)
+    # Something else writes into the output folder meanwhile: same size, new file.
+    (live / "a/index.html").unlink()
+    (live / "a/index.html").write_bytes(b"<p>PAGE</p>" * 200)
+    os.chmod(live / "a/index.html", 0o644)
+    with pytest.raises(PublishedFileChanged) as raised:
+        links.place_published(str(staging / "a/index.html"), text)
+    assert str(live / "a/index.html") in str(raised.value)
+    assert "changed during the build" in str(raised.value)
+    assert not (staging / "a/index.html").exists()
+    assert (live / "a/index.html").read_bytes() == b"<p>PAGE</p>" * 200
+
+
+def test_a_published_page_the_writer_cannot_link_is_written_from_its_bytes(folders, tmp_path):
+    live, staging = folders
+    links = PublishedLinks(staging, live, 0o644)
+    text = published_text(live)
+    # Given another mode since its check (chmod keeps size, time and inode):
+    # linked, it would change the published file's mode. Written instead.
+    os.chmod(live / "a/index.html", 0o600)
+    links.place_published(str(staging / "a/index.html"), text)
+    assert (staging / "a/index.html").read_bytes() == b"<p>page</p>" * 200
+    assert (staging / "a/index.html").stat().st_ino != (live / "a/index.html").stat().st_ino
+    assert links.written == 1 and links.linked == set()
+
+
+def test_text_on_close_hands_on_a_published_text_only_when_it_is_the_whole_file(folders, tmp_path):
+    from newsroom.compat.pelican import TextOnClose
+
+    live, _ = folders
+    placed, linked = [], []
+    whole = TextOnClose("x", "utf-8", lambda *a: placed.append(a), lambda *a: linked.append(a))
+    whole.write(published_text(live))
+    whole.close()
+    assert placed == [] and [path for path, _ in linked] == ["x"]
+    # More written after it: the file's text, then the rest.
+    more = TextOnClose("y", "utf-8", lambda *a: placed.append(a), lambda *a: linked.append(a))
+    more.write(published_text(live))
+    more.write("<p>more</p>")
+    more.close()
+    assert placed == [("y", b"<p>page</p>" * 200 + b"<p>more</p>")]
+    # A writer with no placer for it gets the text.
+    placed.clear()
+    plain = TextOnClose("z", "utf-8", lambda *a: placed.append(a))
+    plain.write(published_text(live))
+    plain.close()
+    assert placed == [("z", b"<p>page</p>" * 200)]
