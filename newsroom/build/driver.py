@@ -329,10 +329,71 @@ def _spare_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.spare"
 
 
-def _reuse_spare(output: Path) -> tuple[Path, list[str]] | None:
-    """The spare folders as a new staging folder, and every folder under it
-    (parents first); None when there are none to use (an unusable spare is
-    removed)."""
+class _Spare:
+    """The spare folders (``_spare_dir``), renamed to be a build's staging folder.
+
+    Only folders were kept there; what else may have come into them since
+    is removed (``find -delete``, in another process while the build reads
+    its settings and starts Pelican), and the folders are listed. ``ready()``
+    waits for that, before anything is written into the staging folder, and
+    returns the folders (in no particular order).
+    """
+
+    def __init__(self, staging: Path):
+        self.staging = staging
+        self.process = None
+        self.folders: list[str] | None = None
+        finder = shutil.which("find")
+        if finder is not None:
+            try:
+                self.process = subprocess.Popen(
+                    [finder, os.path.abspath(staging), "-mindepth", "1",
+                     "(", "-type", "d", "-print0", ")", "-o", "-delete"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, close_fds=True)
+            except OSError:
+                self.process = None
+
+    def ready(self) -> list[str]:
+        """The folders under the staging folder, once nothing else is in it (OSError if
+        something cannot be removed)."""
+        if self.folders is not None:
+            return self.folders
+        if self.process is not None:
+            process, self.process = self.process, None
+            try:
+                output, _ = process.communicate()
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            if process.returncode == 0:
+                self.folders = [os.fsdecode(path) for path in output.split(b"\0") if path]
+                return self.folders
+        # No find, or it could not remove something: here, where what fails
+        # raises the error that names it.
+        folders = []
+        for folder, names, files in os.walk(self.staging, onerror=_raise):
+            for name in files:
+                os.unlink(os.path.join(folder, name))
+            folders += [os.path.join(folder, name) for name in names]
+        self.folders = folders
+        return folders
+
+    def stop(self) -> None:
+        """A build that ends early: the cleaning process ends too."""
+        if self.process is not None:
+            process, self.process = self.process, None
+            process.kill()
+            process.wait()
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _reuse_spare(output: Path) -> _Spare | None:
+    """The spare folders as a new staging folder (``_Spare``); None when there are none."""
     spare = _spare_dir(output)
     try:
         if not os.path.isdir(spare) or os.path.islink(spare):
@@ -345,24 +406,25 @@ def _reuse_spare(output: Path) -> tuple[Path, list[str]] | None:
         os.rename(spare, staging)
     except OSError:
         return None
-    folders, pending = [], [os.fspath(staging)]
-    try:
-        while pending:
-            with os.scandir(pending.pop()) as entries:
-                for entry in entries:
-                    if not entry.is_dir(follow_symlinks=False):
-                        raise FileExistsError(entry.path)  # not only folders: not used
-                    folders.append(entry.path)
-                    pending.append(entry.path)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-        return None
-    return staging, folders
+    return _Spare(staging)
 
 
-def _remove_empty_folders(folders: list[str]) -> None:
-    """Remove those of ``folders`` (parents first) that nothing was put in."""
-    for folder in reversed(folders):  # the deepest first
+def _remove_empty_folders(folders: list[str], staging: Path, filled=()) -> None:
+    """Remove those of ``folders`` (in any order) that nothing was put in.
+
+    ``filled``: site paths of files known to be in the staging folder now
+    (their folders are not tried).
+    """
+    kept = set()
+    for relative in filled:
+        parent = relative.rpartition("/")[0]
+        while parent and parent not in kept:
+            kept.add(parent)
+            parent = parent.rpartition("/")[0]
+    start = len(os.fspath(staging)) + 1
+    for folder in sorted(folders, key=lambda path: -path.count(os.sep)):  # the deepest first
+        if folder[start:].replace(os.sep, "/") in kept:
+            continue
         try:
             os.rmdir(folder)
         except OSError:
@@ -690,7 +752,7 @@ def _compress_feed_when_written(path, **_context) -> None:
 def run_pelican(settings_path: Path, staging: Path, overrides: dict,
                 output: Path | None = None, settings_out: dict | None = None,
                 while_writing: CompressWhileWriting | None = None,
-                links=None, pages=None) -> list[str]:
+                links=None, pages=None, before_run=None) -> list[str]:
     """Render the site with Pelican into ``staging``; return problems found.
 
     ``settings_out``, when given, receives the settings the build ran with
@@ -699,7 +761,8 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
     ``output`` already publishes are linked from it, not written. ``pages``
     (a ``PageRecords``): pages whose inputs are unchanged since the last
     build into ``output`` are taken from it, not rendered (with
-    ``SKIP_UNCHANGED_PAGES``).
+    ``SKIP_UNCHANGED_PAGES``). ``before_run``: called just before Pelican runs
+    (the staging folder must be ready then).
     """
     # Imported here so that `--help` and errors in arguments stay fast.
     import pelican.log  # noqa: F401  (installs Pelican's logger class)
@@ -763,6 +826,8 @@ def run_pelican(settings_path: Path, staging: Path, overrides: dict,
             pages.install(site, settings_path, PROJECT_ROOT)
         # Pages and feeds rendered on two cores (newsroom/build/parallel_render.py).
         parallel_render.install(site)
+        if before_run is not None:
+            before_run()
         site.run()
     except BuildFailed:
         raise
@@ -969,6 +1034,11 @@ def build(
     """
     _state.up_to_date = False
     _state.pages = None
+    # Pelican without the reStructuredText reader it imports for nothing here
+    # (a third of its import time; newsroom/compat/rst_off.py).
+    from newsroom.compat.rst_off import import_pelican
+
+    import_pelican()
     settings_path = Path(settings_path).resolve()
     output = Path(output).resolve()
     if not settings_path.is_file():
@@ -998,7 +1068,7 @@ def build(
             with _signals_wait():  # a folder made must be known, to be removed
                 if not inside:
                     recycled = _reuse_spare(output)
-                    staging = recycled[0] if recycled is not None else None
+                    staging = recycled.staging if recycled is not None else None
                 if staging is None:
                     staging = _staging_dir(output, inside)
             settings: dict = {}
@@ -1020,10 +1090,16 @@ def build(
                 # them; finish_site then compresses what Pagefind and it wrote
                 # (the same files in the end as one pass after).
                 problems = run_pelican(settings_path, staging, overrides or {}, output,
-                                       settings, while_writing, links, pages)
-                if recycled is not None:
-                    _remove_empty_folders(recycled[1])  # as a clean build: no empty folder
+                                       settings, while_writing, links, pages,
+                                       recycled.ready if recycled is not None else None)
+                if recycled is not None:  # as a clean build: no empty folder
+                    _remove_empty_folders(recycled.ready(), staging, links.filled)
                 compressing = while_writing.compressing
+                # While Pagefind runs: the page records (pages are final now)
+                # and, with workers forked already, handing out what is to
+                # compress (Pagefind works in a hidden folder of the site
+                # meanwhile: that is left to finish_site).
+                meanwhile = [functools.partial(pages.prepare, staging)]
                 if not problems and settings["PRECOMPRESS"]:
                     from newsroom.build.precompress import Precompression, available
 
@@ -1033,16 +1109,21 @@ def build(
                             nice=CompressWhileWriting.NICE, pool=while_writing.pool)
                     if compressing is not None:
                         # Pages linked with their copies are compressed already.
-                        compressing.adopt(staging / relative for relative in links.with_copies)
-                        with _signals_wait():  # a signal raised in a fork handler is lost
-                            compressing.start()
+                        adopt = functools.partial(compressing.adopt, [
+                            staging / relative for relative in links.with_copies])
+                        if search and compressing.given is not None:
+                            meanwhile[:0] = [adopt, functools.partial(compressing.start,
+                                                                      hidden=False)]
+                        else:
+                            adopt()
+                            with _signals_wait():  # a signal raised in a fork handler is lost
+                                compressing.start()
                 if not problems and search:
-                    # (the page records made meanwhile: pages are final now)
                     searched = run_pagefind(
                         staging, settings["SEARCH_INDEX_PARTS"],
                         search_record(settings, output), output, modes[1],
                         settings["SEARCH_RECENT_PAGES"],
-                        meanwhile=functools.partial(pages.prepare, staging))
+                        meanwhile=lambda: [step() for step in meanwhile])
                     problems += searched.problems
                 if not problems:
                     # Ordinary permissions for the web server while the last
@@ -1050,6 +1131,8 @@ def build(
                     problems += finish_site(staging, settings, compressing,
                                             functools.partial(make_readable, staging, modes))
             finally:
+                if recycled is not None:
+                    recycled.stop()
                 if while_writing.compressing is not None:
                     # a failed or stopped build: no worker stays
                     while_writing.compressing.stop()

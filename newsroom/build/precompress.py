@@ -374,14 +374,21 @@ def available() -> bool:
     return True
 
 
-def _text_files(root: str, min_size: int, prefix: str = ""):
-    """(site-relative path, path, stat) of each file to compress, sorted; no symlinks."""
+def _text_files(root: str, min_size: int, prefix: str = "", skip=frozenset(),
+                hidden: bool = True):
+    """(site-relative path, path, stat) of each file to compress, sorted; no symlinks.
+
+    ``skip``: site-relative paths left out (handed out already: not even
+    stat'ed). ``hidden`` False: the top level's hidden entries are left out.
+    """
     with os.scandir(root) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
+        entries = sorted((entry for entry in scan if hidden or not entry.name.startswith(".")),
+                         key=lambda entry: entry.name)
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            yield from _text_files(entry.path, min_size, f"{prefix}{entry.name}/")
-        elif entry.is_file(follow_symlinks=False) and entry.name.endswith(TEXT_SUFFIXES):
+            yield from _text_files(entry.path, min_size, f"{prefix}{entry.name}/", skip)
+        elif entry.name.endswith(TEXT_SUFFIXES) and f"{prefix}{entry.name}" not in skip \
+                and entry.is_file(follow_symlinks=False):
             info = entry.stat(follow_symlinks=False)
             if wants_precompression(entry.name, info.st_size, min_size):
                 yield f"{prefix}{entry.name}", entry.path, info
@@ -475,16 +482,25 @@ class Precompression:
         if self.given is not None:
             self._pool, self._known = self.given.executor, self.given.known
 
-    def start(self) -> "Precompression":
-        self._hand_out()
+    def start(self, hidden: bool = True) -> "Precompression":
+        """Hand out the site's text files now (``hidden`` False: not those in a
+        hidden entry of the site's top level, where Pagefind may be writing;
+        ``finish`` hands them out)."""
+        self._hand_out(hidden)
         return self
 
     def _new_files(self, paths):
         """(site path, path, stat) of each of these files (absolute paths) not handed out yet."""
         root = str(self.site)
+        prefix = root + os.sep
         for path in paths:
             path = os.fspath(path)
-            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            # (paths under the site, as the build gives them: no relpath,
+            # which costs more than the rest of this loop)
+            if path.startswith(prefix) and os.path.normpath(path) == path:
+                relative = path[len(prefix):].replace(os.sep, "/")
+            else:
+                relative = os.path.relpath(path, root).replace(os.sep, "/")
             if relative in self.handed_out or relative.startswith("../"):
                 continue
             try:
@@ -515,9 +531,9 @@ class Precompression:
             self.handed_out.add(relative)
             self._seen[relative] = _identity(info)
 
-    def _hand_out(self) -> None:
-        files = [(relative, path, info) for relative, path, info
-                 in _text_files(str(self.site), self.min_size) if relative not in self.handed_out]
+    def _hand_out(self, hidden: bool = True) -> None:
+        files = list(_text_files(str(self.site), self.min_size, skip=self.handed_out,
+                                 hidden=hidden))
         self._submit(files)
 
     def _submit(self, files: list) -> None:

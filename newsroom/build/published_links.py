@@ -159,6 +159,7 @@ class PublishedLinks:
         self._stop_folders = False
         self._made_folders: list[str] = []
         self.folders_made = False  # True: the staging folder has the site's folders already
+        self.filled: set[str] = set()  # site paths of every file put in place
 
     # -- the folders pages go in --
     def start_folders(self) -> None:
@@ -255,6 +256,7 @@ class PublishedLinks:
         """Put ``data`` at ``path`` in the staging folder: a link if published as is, else written."""
         relative = self.relative(path)
         if relative is not None:
+            self.filled.add(relative)
             if relative in self.linked:
                 self._forget(path, relative)  # a second write (Pelican's override)
             if self.live is not None and self._link(path, relative, data):
@@ -272,8 +274,10 @@ class PublishedLinks:
         relative = self.relative(path)
         published = os.path.join(self.live, relative) if (
             relative is not None and self.live is not None) else None
-        if relative is not None and relative in self.linked:
-            self._forget(path, relative)
+        if relative is not None:
+            self.filled.add(relative)
+            if relative in self.linked:
+                self._forget(path, relative)
         if published is None or published != text.path:
             self.place(path, text.read_bytes())  # (not where it was read from: compared)
             return

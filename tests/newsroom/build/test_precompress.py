@@ -80,3 +80,36 @@ def test_precompress_rules(tmp_path):
     first = {p.name: p.read_bytes() for p in site.iterdir() if p.is_file()}
     precompress(site)  # again: the same bytes
     assert {p.name: p.read_bytes() for p in site.iterdir() if p.is_file()} == first
+
+
+def test_workers_forked_early_compress_as_new_ones_and_end_with_the_build(tmp_path):
+    """A WorkerPool handed to Precompression: the same copies as workers of its
+    own; its workers are gone after finish(), and after close() when unused."""
+    import multiprocessing
+
+    from newsroom.build.precompress import Precompression, WorkerPool
+
+    for name in ("early", "late"):
+        site = tmp_path / name
+        (site / "a").mkdir(parents=True)
+        for number in range(6):
+            (site / "a" / f"{number}.html").write_text(f"<p>{number}</p>" * 400)
+        (site / "feed.xml").write_text("<entry>text</entry>" * 3000)
+    before = set(multiprocessing.active_children())
+    pool = WorkerPool.start(nice=5)
+    assert pool is not None and pool.workers >= 2
+    assert len(set(multiprocessing.active_children()) - before) == pool.workers  # forked now
+    early = Precompression(tmp_path / "early", workers=2, pool=pool)
+    early.hand_out([tmp_path / "early" / "feed.xml"])
+    handed = early.start().finish()
+    late = Precompression(tmp_path / "late", workers=2).start().finish()
+    assert handed == late and "feed.xml" in handed
+    from helpers.building import hash_tree
+
+    assert hash_tree(tmp_path / "early") == hash_tree(tmp_path / "late")
+    assert set(multiprocessing.active_children()) - before == set()
+    pool.close()  # (ended already: nothing to do)
+    unused = WorkerPool.start()
+    assert set(multiprocessing.active_children()) - before
+    unused.close()
+    assert set(multiprocessing.active_children()) - before == set()

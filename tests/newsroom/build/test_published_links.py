@@ -195,6 +195,41 @@ def test_a_writer_with_another_open_is_not_sharded(tmp_path):
     assert "_open_w" in parallel_render.why_not_shard([], writer)
 
 
+def test_the_replaced_site_leaves_only_its_folders_for_the_next_build(own_content, tmp_path):
+    """The site a build replaces is emptied of files; its folders are the next
+    build's staging folder, and the site is still what a clean build makes."""
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    spare = tmp_path / ".output.spare"
+    assert build(own_content, output, cache, search=True).returncode == 0
+    assert not spare.exists()  # nothing replaced yet
+    first_folder = (output / "2023").stat().st_ino
+    change_story(own_content)
+    assert build(own_content, output, cache, search=True).returncode == 0
+    kept = sorted(path.relative_to(spare) for path in spare.rglob("*"))
+    assert kept and all((spare / name).is_dir() and not (spare / name).is_symlink()
+                        for name in kept)
+    # (the same layout: only a story's text changed)
+    assert set(kept) == {path.relative_to(output) for path in output.rglob("*") if path.is_dir()}
+
+    # A story goes, and something else wrote into the kept folders meanwhile.
+    gone = "2023/01/filler-story-3"
+    (own_content / "articles" / "filler" / "filler-00003.md").unlink()
+    (spare / gone / "index.html").write_text("<p>planted in the kept folders</p>")
+    (spare / "planted.html").write_text("<p>planted in the kept folders</p>")
+    os.symlink("/etc/hostname", spare / "theme" / "planted.css")
+    result = build(own_content, output, cache, search=True)
+    assert result.returncode == 0, result.stderr
+    assert (output / "2023").stat().st_ino == first_folder  # the first site's folders, again
+    assert not (output / gone).exists()
+    assert [path for path in output.rglob("*") if path.is_dir() and not any(path.iterdir())] == []
+    assert not any(b"planted" in path.read_bytes() for path in output.rglob("*")
+                   if path.is_file() and not path.is_symlink())
+    assert not [path for path in output.rglob("*") if path.is_symlink()]
+    assert hash_tree(output) == clean_build(own_content, tmp_path, search=True)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".output.")) \
+        == [".output.spare"]
+
+
 # --- one file at a time ------------------------------------------------------------
 
 @pytest.fixture

@@ -294,3 +294,29 @@ def test_the_output_digest_sees_modes_and_new_files(tmp_path):
     (tmp_path / ".hidden").write_text("")
     assert output_digest(tmp_path) != second
     assert output_digest(tmp_path, ignore=lambda name: name == ".hidden") == second
+
+
+def test_installed_packages_are_named_with_their_versions():
+    """_distributions reads the metadata folders' names: every package
+    importlib.metadata finds is there, with its version, and nothing else."""
+    import importlib.metadata
+    import re
+
+    from newsroom.build.up_to_date import _distributions
+
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "_", name).lower()
+
+    found = {}
+    for name in _distributions():
+        stem = name.rsplit(".", 1)[0]  # name-version(.dist-info / .egg-info)
+        package, _, version = stem.partition("-")
+        found.setdefault(normal(package), set())
+        if version:  # (a development egg-info folder is named without one)
+            found[normal(package)].add(version.split("-py")[0])
+    expected = {}
+    for distribution in importlib.metadata.distributions():
+        expected.setdefault(normal(distribution.metadata["Name"]), set()).add(
+            distribution.version.lower())
+    assert found == expected
+    assert "pelican" in found and found["pelican"] == {importlib.metadata.version("pelican")}

@@ -725,6 +725,54 @@ def test_pelican_log_messages_are_still_emitted():
     _must(message_kind("Something else %s") is None, "message_kind", "matches anything")
 
 
+def test_pelican_imports_without_its_rst_reader_stack():
+    """rst_off: Pelican imports with stand-ins for docutils and Pygments, offers
+    no rst reader, and the real packages import as usual afterwards."""
+    item = "newsroom/compat/rst_off.py STAND_INS (pelican/readers.py, pelican/rstdirectives.py)"
+    # The docutils and Pygments modules the two files import at their top level
+    # (names taken from them are the stand-in modules' own).
+    import importlib.util
+
+    from newsroom.compat.rst_off import STAND_INS
+
+    folder = Path(importlib.util.find_spec("pelican").origin).parent
+    imported = set()
+    for name in ("readers.py", "rstdirectives.py"):
+        for node in ast.parse((folder / name).read_text(encoding="utf-8")).body:
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module] if isinstance(node, ast.ImportFrom) else [])
+            for module in modules:
+                if module and module.split(".")[0] in ("docutils", "pygments"):
+                    parts = module.split(".")
+                    imported.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    _must(imported and imported <= set(STAND_INS), item,
+          f"Pelican now imports {sorted(imported - set(STAND_INS))} at import time: "
+          "add them to STAND_INS")
+    check = subprocess.run([sys.executable, "-c", """
+import sys
+from newsroom.compat.rst_off import import_pelican
+assert import_pelican() is True
+assert not [name for name in sys.modules if name.split(".")[0] in ("docutils", "pygments")]
+from pelican.readers import Readers, RstReader
+from pelican.settings import DEFAULT_CONFIG
+readers = Readers(dict(DEFAULT_CONFIG, READERS={"rst": None}))
+assert "rst" not in readers.readers and "md" in readers.readers
+assert not readers.disabled_readers  # (no warning about .rst files, as with docutils)
+try:
+    RstReader(dict(DEFAULT_CONFIG)).read("a.rst")
+except RuntimeError as error:
+    assert "reStructuredText is not read" in str(error)
+else:
+    raise AssertionError("the rst reader read")
+import docutils.core, pygments.lexers
+assert type(docutils.core.Publisher).__name__ == "type" and hasattr(pygments.lexers, "get_lexer_by_name")
+assert import_pelican() is False
+print("ok")
+"""], capture_output=True, text=True, cwd=ROOT)
+    _must(check.stdout.strip() == "ok", item.replace("STAND_INS", "import_pelican"),
+          f"Pelican does not import as expected with the stand-ins: {check.stderr[-2000:]}")
+
+
 # --- livereload ----------------------------------------------------------------------
 
 def test_livereload_server_application_hook():
