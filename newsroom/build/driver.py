@@ -1154,7 +1154,8 @@ def build(
             _state.pages = pages.counts()
             save_copies_record(published_copies_record(settings, output), output,
                                compression_key(settings) if compressing is not None else None,
-                               compressing.handed_out if compressing is not None else ())
+                               compressing.handed_out if compressing is not None else (),
+                               {relative: links.copies[relative] for relative in links.with_copies})
             if removing is not None:
                 removing.join()
             if unchanged:

@@ -117,17 +117,23 @@ def load_record(path: Path | None, key: str) -> dict[str, list]:
     return record["files"]
 
 
-def save_record(path: Path | None, output: Path, key: str | None, files) -> None:
+def save_record(path: Path | None, output: Path, key: str | None, files,
+                known: dict | None = None) -> None:
     """Record the compressed copies of ``files`` (site paths) as published in ``output``.
 
-    ``key`` None (no compression): an empty record. A cache that cannot be
-    written only costs time.
+    ``key`` None (no compression): an empty record. ``known``: the entries of
+    files linked with their copies from the last site (a link keeps size,
+    time and inode: what the last record said of them). A cache that cannot
+    be written only costs time.
     """
     if path is None:
         return
     found = {}
     if key is not None:
         for relative in files:
+            if known and relative in known:
+                found[relative] = known[relative]
+                continue
             base = os.path.join(output, relative)
             try:
                 found[relative] = [file_identity(os.lstat(base + suffix))

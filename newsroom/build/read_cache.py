@@ -418,8 +418,17 @@ class ReadCache:
             up_to_date.save_json(Path(self._stamps_path()), {
                 "version": FORMAT, "listing": self._listing, "stamps": self._stamps_now})
 
-    def key_of(self, source_path: str) -> str:
-        """The key of ``source_path``'s bytes now: from its stamp, else read and hashed."""
+    def key_of(self, source_path: str, again: bool = False) -> str:
+        """The key of ``source_path``'s bytes now: from its stamp, else read and hashed.
+
+        ``again`` False: the key this build found for it already, if any (the
+        stories are listed, stamped and read within a moment; a story saved
+        again meanwhile is read anew by the next build, whose stamp differs).
+        """
+        if not again:
+            found = self._stamps_now.get(source_path)
+            if found is not None:
+                return found[1]
         stamp = _stamp(source_path)
         known = self._stamps.get(source_path)
         if (isinstance(known, list) and len(known) == 2 and known[0] == stamp

@@ -17,8 +17,8 @@ story:
 
 Pelican can use only one writer; no other plugin may hook ``get_writer``.
 
-Also hooks ``initialized`` and ``finalized``: the absolute HTML is kept
-between builds (``absolute_memo.py``).
+Also hooks ``initialized`` and ``finalized``: the absolute HTML and each
+entry's XML are kept between builds (``absolute_memo.py``, ``feed_classes.py``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from newsroom.core.filters import plain
 from newsroom.core.site_urls import absolute_url
 
 from .absolute_memo import AbsoluteMemo
-from .feed_classes import NewsAtomFeed, NewsRssFeed
+from .feed_classes import NewsAtomFeed, NewsRssFeed, entries
 
 #: This process's absolute HTML, from and into the cache (absolute_memo.py).
 memo = AbsoluteMemo()
@@ -125,10 +125,12 @@ def get_writer(pelican_object):
 
 def load_memo(pelican_object):
     memo.load(pelican_object.settings)
+    entries.load(pelican_object.settings)
 
 
 def save_memo(pelican_object):
     memo.save()
+    entries.save()
 
 
 def register():

@@ -30,18 +30,28 @@ FORMAT = 1
 MAX_ENTRIES = 20_000
 
 
-def _code() -> str:
-    """The code that makes the answers: ``absolute_urls.py``, and Python's
-    own HTML parser and ``urljoin`` (by Python's version)."""
-    try:
-        source = Path(absolute_urls.__file__).read_bytes()
-    except OSError:
-        source = b""
-    return hashlib.sha256(sys.version.encode() + b"\0" + source).hexdigest()
+def _code(sources=()) -> str:
+    """The code that makes the answers: ``absolute_urls.py`` (and ``sources``),
+    and Python's own HTML parser and ``urljoin`` (by Python's version)."""
+    digest = hashlib.sha256(sys.version.encode())
+    for source in (absolute_urls.__file__, *sources):
+        try:
+            digest.update(b"\0" + Path(source).read_bytes())
+        except OSError:
+            digest.update(b"\0")
+    return digest.hexdigest()
 
 
-class AbsoluteMemo:
-    """``absolutize`` answers for one build, from and into the cache."""
+class KeptAnswers:
+    """Answers of a costly function for one build, from and into the cache.
+
+    One file per kind and site address (``<CACHE_PATH>/feeds/<kind>-<hash>.json``),
+    with the answers the last build used, under a key of the code that made
+    them (``sources``, besides absolute_urls.py, and Python's version).
+    """
+
+    kind = "answers"
+    sources: tuple = ()
 
     def __init__(self):
         self.path: Path | None = None
@@ -57,8 +67,8 @@ class AbsoluteMemo:
             return
         site = str(settings.get("SITEURL") or "")
         name = hashlib.sha256(site.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.path = Path(cache) / "feeds" / f"absolute-{name}.json"
-        self.code = _code()
+        self.path = Path(cache) / "feeds" / f"{self.kind}-{name}.json"
+        self.code = _code(self.sources)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -68,17 +78,13 @@ class AbsoluteMemo:
             self.kept = {key: value for key, value in data["entries"].items()
                          if isinstance(value, str)}
 
-    def absolutize(self, html: str, base: str) -> str:
-        if not html:
-            return absolute_urls.absolutize(html, base)
-        text = str(html)
-        key = hashlib.blake2b(f"{base}\x00{text}".encode("utf-8", "surrogatepass"),
-                              digest_size=16).hexdigest()
+    def answer(self, key: str, make) -> str:
+        """The answer kept for ``key``, else ``make()``'s (kept from now on)."""
         found = self.used.get(key)
         if found is None:
             found = self.kept.get(key)
             if found is None:
-                found = absolute_urls.absolutize(text, base)
+                found = make()
             if len(self.used) < MAX_ENTRIES:
                 self.used[key] = found
         return found
@@ -92,3 +98,17 @@ class AbsoluteMemo:
             write_text_if_changed(self.path, json.dumps(
                 {"format": FORMAT, "code": self.code, "entries": self.used}))
         self.kept = dict(self.used)
+
+
+class AbsoluteMemo(KeptAnswers):
+    """``absolutize`` answers (``absolute-<hash>.json``)."""
+
+    kind = "absolute"
+
+    def absolutize(self, html: str, base: str) -> str:
+        if not html:
+            return absolute_urls.absolutize(html, base)
+        text = str(html)
+        key = hashlib.blake2b(f"{base}\x00{text}".encode("utf-8", "surrogatepass"),
+                              digest_size=16).hexdigest()
+        return self.answer(key, lambda: absolute_urls.absolutize(text, base))

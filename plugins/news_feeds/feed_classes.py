@@ -11,14 +11,32 @@ no media elements. These subclasses add, per entry:
 
 A feed without entries is dated by the build clock, never by the wall clock,
 so builds stay reproducible.
+
+Each entry's XML is made once (``_KeptEntries``, ``entries``): a story is in
+many feeds (all stories, its section, each writer, each tag), and a build
+with one story changed writes the ten feeds that story is in, whose other
+99 entries each are the last build's. The XML is a function of the entry's
+fields alone, so it is kept under a hash of them (and of the feed class),
+with the code that writes it (this file, feedgenerator's, Python's
+version), in ``<CACHE_PATH>/feeds/entries-<hash>.json`` (absolute_memo.py's
+``KeptAnswers``), and written into the feed as it is.
 """
 
 from __future__ import annotations
 
-from feedgenerator import Atom1Feed, Rss201rev2Feed
+import hashlib
+import io
+import json
+from datetime import datetime
+
+import feedgenerator
+from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from feedgenerator.django.utils import feedgenerator as django_feedgenerator, xmlutils
 from feedgenerator.django.utils.feedgenerator import rfc3339_date
 
 from newsroom.core.clock import build_time, output_changes_at
+
+from .absolute_memo import KeptAnswers
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -47,6 +65,64 @@ def _add_media(handler, media: dict | None) -> None:
     handler.endElement("media:content")
 
 
+class EntryMemo(KeptAnswers):
+    """Feed entries' XML (``entries-<hash>.json``)."""
+
+    kind = "entries"
+    sources = (__file__, django_feedgenerator.__file__, xmlutils.__file__,
+               feedgenerator.__file__)
+
+
+#: This process's entries, from and into the cache (loaded and saved by __init__.py).
+entries = EntryMemo()
+
+
+def _fields(value):
+    """``value`` (an entry's field) as JSON, every detail of it that the XML shows."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, datetime):
+        return ["datetime", value.isoformat(), repr(value.tzinfo)]
+    if isinstance(value, Enclosure):
+        return ["enclosure", _fields(value.url), _fields(value.length),
+                _fields(value.mime_type)]
+    if isinstance(value, (list, tuple)):
+        return [_fields(part) for part in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: _fields(part) for key, part in value.items()}
+    raise TypeError(type(value).__name__)  # not known: made every time
+
+
+class _KeptEntries:
+    """``write_items`` with each entry's XML kept (``entries``)."""
+
+    entry_element = "entry"
+
+    def write_items(self, handler):
+        for item in self.items:
+            # (written as it is: the XML was escaped when it was made)
+            handler.ignorableWhitespace(self._entry_xml(item))
+
+    def _entry_xml(self, item) -> str:
+        def make() -> str:
+            out = io.StringIO()
+            writer = xmlutils.SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+            writer.startElement(self.entry_element, self.item_attributes(item))
+            self.add_item_elements(writer, item)
+            writer.endElement(self.entry_element)
+            return out.getvalue()
+
+        if item.get("pubdate") is None and item.get("updateddate") is None:
+            return make()  # (feedgenerator dates such an entry by the wall clock)
+        try:
+            fields = json.dumps([type(self).__qualname__, _fields(item)], sort_keys=True)
+        except TypeError:
+            return make()
+        key = hashlib.blake2b(fields.encode("utf-8", "surrogatepass"),
+                              digest_size=16).hexdigest()
+        return entries.answer(key, make)
+
+
 class _ReproducibleDates:
     def latest_post_date(self):
         dates = [
@@ -61,7 +137,7 @@ class _ReproducibleDates:
         return min(max(dates), now) if dates else now
 
 
-class NewsAtomFeed(_ReproducibleDates, Atom1Feed):
+class NewsAtomFeed(_KeptEntries, _ReproducibleDates, Atom1Feed):
     def root_attributes(self):
         attributes = super().root_attributes()
         attributes["xmlns:media"] = MEDIA_NS
@@ -78,7 +154,9 @@ class NewsAtomFeed(_ReproducibleDates, Atom1Feed):
         _add_media(handler, item.get("media"))
 
 
-class NewsRssFeed(_ReproducibleDates, Rss201rev2Feed):
+class NewsRssFeed(_KeptEntries, _ReproducibleDates, Rss201rev2Feed):
+    entry_element = "item"
+
     def rss_attributes(self):
         attributes = super().rss_attributes()
         attributes["xmlns:media"] = MEDIA_NS
