@@ -341,8 +341,16 @@ class PageRecords:
             known = self.feeds.get(name)
             return known is not None and known[0] == key
 
+        def prepare() -> None:
+            """Every story's digest, made now (at the start of the output phase:
+            nothing changes a story's own data after that)."""
+            if self.key is not None:
+                for obj in recorder._objects.values():
+                    recorder.digests.of_object(obj)
+
         write_feed.__newsroom_page_records__ = True  # newsroom/build/parallel_render.py
         write_feed.unchanged = unchanged
+        write_feed.prepare = prepare
         writer.write_feed = write_feed
         return writer
 

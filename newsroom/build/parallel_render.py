@@ -510,8 +510,14 @@ class _Session:
             return write_file(name, template, context, *args, **kwargs)
 
         # The page records' write_feed (newsroom/build/page_records.py) tells
-        # which feeds it will take as published.
+        # which feeds it will take as published. What it works that out from
+        # (each story's digest) is made now, before the fork, once for both
+        # processes: else the child makes it too, while the build process
+        # waits for the feeds the child renders.
         takes_as_published = getattr(write_feed, "unchanged", None)
+        prepare = getattr(write_feed, "prepare", None)
+        if prepare is not None:
+            prepare()
 
         def sharded_write_feed(elements, context, path=None, url=None, feed_type="atom",
                                override_output=False, feed_title=None):
