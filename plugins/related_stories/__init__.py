@@ -15,14 +15,22 @@ the rule and for unusual input) grows with the square of the story count.
 The answer is kept for the process while everything it reads is the same
 (``related_positions``: each article's position, date, slug and tags, and
 the limit, compared by value), so a preview build after a save that changed
-none of those does not rank the stories again.
+none of those does not rank the stories again; and between builds, in
+``<CACHE_PATH>/related/positions.json`` (under a hash of those inputs, this
+file's code and Python's version), so a full build after an edit to a
+story's text does not either.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import heapq
+import json
+import sys
 from collections import Counter
 from itertools import combinations
+from pathlib import Path
 
 from pelican import signals
 from pelican.urlwrappers import URLWrapper
@@ -177,20 +185,65 @@ def inputs_key(articles, limit):
 _last: tuple | None = None
 
 
-def related_positions(articles, limit):
+def _kept_path(cache: str | None) -> Path | None:
+    return Path(cache) / "related" / "positions.json" if cache else None
+
+
+def _digest(key: tuple) -> str:
+    """``key`` (``inputs_key``), with this file's code and Python's version, hashed."""
+    digest = hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=20)
+    digest.update(sys.version.encode())
+    with contextlib.suppress(OSError):
+        digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _kept(path: Path | None, digest: str, count: int) -> list | None:
+    """The positions kept at ``path`` for ``digest``, if whole and in range."""
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("inputs") != digest:
+        return None
+    positions = data.get("positions")
+    if not isinstance(positions, list) or len(positions) != count:
+        return None
+    for related in positions:
+        if not isinstance(related, list) or not all(
+                type(index) is int and 0 <= index < count for index in related):
+            return None
+    return positions
+
+
+def related_positions(articles, limit, cache: str | None = None):
     """``related_for_all(articles, limit)``, as positions in ``articles``.
 
     Kept for the process while the inputs (``inputs_key``) are the same: the
     preview builds again on every save, with new article objects whose
-    tags, dates and slugs are mostly what they were.
+    tags, dates and slugs are mostly what they were. ``cache``: the folder
+    that keeps the answer between builds too (``CACHE_PATH``).
     """
     global _last
     key = inputs_key(articles, limit)
     if key is not None and _last is not None and _last[0] == key:
         return _last[1]
-    position = {id(article): index for index, article in enumerate(articles)}
-    positions = [[position[id(other)] for other in related]
-                 for related in related_for_all(articles, limit)]
+    path = _kept_path(cache) if key is not None else None
+    digest = _digest(key) if path is not None else ""
+    positions = _kept(path, digest, len(articles))
+    if positions is None:
+        position = {id(article): index for index, article in enumerate(articles)}
+        positions = [[position[id(other)] for other in related]
+                     for related in related_for_all(articles, limit)]
+        if path is not None:
+            with contextlib.suppress(OSError):  # (a cache: not kept is no error)
+                from newsroom.core.output_files import write_text_if_changed
+
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_text_if_changed(path, json.dumps({"inputs": digest,
+                                                        "positions": positions}))
     _last = (key, positions) if key is not None else None
     return positions
 
@@ -198,7 +251,8 @@ def related_positions(articles, limit):
 def add_related_articles(generator):
     limit = generator.settings["RELATED_STORIES_MAX"]
     articles = list(generator.articles)
-    for article, related in zip(articles, related_positions(articles, limit)):
+    for article, related in zip(articles, related_positions(
+            articles, limit, generator.settings.get("CACHE_PATH"))):
         article.related_articles = [articles[index] for index in related]
 
 

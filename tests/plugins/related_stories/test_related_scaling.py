@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from datetime import datetime, timedelta
@@ -175,3 +176,43 @@ def test_topics_count_by_slug_and_mixed_kinds_are_not_kept():
     mixed = [SimpleNamespace(slug="a", date=datetime(2024, 1, 1), tags=[Tag("Kenya", settings)]),
              SimpleNamespace(slug="b", date=datetime(2024, 1, 2), tags=["kenya"])]
     assert related_stories.inputs_key(mixed, 4) is None
+
+
+def test_the_answer_is_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
+    """related_positions with a cache folder: a new process (no answer in
+    memory) takes the kept answer for the same inputs, and works it out again
+    for other inputs, or when the kept file is damaged or out of range."""
+    from plugins import related_stories
+
+    rng = random.Random(5)
+    articles = corpus(50)
+    first = related_stories.related_positions(articles, 4, str(tmp_path))
+    kept = tmp_path / "related" / "positions.json"
+    assert kept.is_file()
+    calls = []
+    original = related_stories.related_for_all
+    monkeypatch.setattr(related_stories, "related_for_all",
+                        lambda *args: calls.append(1) or original(*args))
+    monkeypatch.setattr(related_stories, "_last", None)  # a new process
+    assert related_stories.related_positions(rebuilt(articles), 4, str(tmp_path)) == first
+    assert calls == []
+    for _build in range(30):  # other inputs: worked out again, and right
+        monkeypatch.setattr(related_stories, "_last", None)
+        articles = changes(articles, rng)
+        positions = related_stories.related_positions(articles, 4, str(tmp_path))
+        assert same([[articles[i] for i in row] for row in positions],
+                    related_for_all(articles, 4))
+    for damage in ("{not json", json.dumps({"inputs": "x", "positions": []})):
+        kept.write_text(damage, encoding="utf-8")
+        monkeypatch.setattr(related_stories, "_last", None)
+        calls.clear()
+        positions = related_stories.related_positions(articles, 4, str(tmp_path))
+        assert calls and same([[articles[i] for i in row] for row in positions],
+                              related_for_all(articles, 4))
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    data["positions"][0] = [len(articles)]  # out of range: not used
+    kept.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(related_stories, "_last", None)
+    calls.clear()
+    related_stories.related_positions(articles, 4, str(tmp_path))
+    assert calls
