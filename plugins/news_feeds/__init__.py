@@ -33,7 +33,7 @@ from newsroom.core.filters import plain
 from newsroom.core.site_urls import absolute_url
 
 from .absolute_memo import AbsoluteMemo
-from .feed_classes import NewsAtomFeed, NewsRssFeed, entries
+from .feed_classes import NewsAtomFeed, NewsRssFeed, entries, entry_digest
 
 #: This process's absolute HTML, from and into the cache (absolute_memo.py).
 memo = AbsoluteMemo()
@@ -90,6 +90,18 @@ class NewsFeedWriter(FeedWriter):
         return cache[key]
 
     def add_feed_item(self, feed, item, site_url):
+        # A story is in many feeds: its fields are worked out once a build
+        # (stories do not change while feeds are written), with a digest of
+        # them that names its entry (feed_classes.py: each feed class's XML
+        # of the entry is kept under it).
+        kept = self.__dict__.setdefault("_kept_entry_fields", {})
+        found = kept.get((id(item), site_url))
+        if found is None or found[0] is not item:
+            fields = self._entry_fields(item, site_url)
+            found = kept[(id(item), site_url)] = (item, fields, entry_digest(fields))
+        feed.add_item(**found[1], entry_digest=found[2])
+
+    def _entry_fields(self, item, site_url) -> dict:
         link = absolute_url(site_url, item.url)
         summary, body = self._absolute_html(item, link, site_url)
         media = lead_image(item, site_url, self.output_path)
@@ -103,7 +115,7 @@ class NewsFeedWriter(FeedWriter):
             for author in getattr(item, "authors", [])
         ]
         modified = getattr(item, "modified", None) or item.date
-        feed.add_item(
+        return dict(
             title=plain(item.title),
             link=link,
             unique_id=get_tag_uri(link, item.date),

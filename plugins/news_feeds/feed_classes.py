@@ -16,9 +16,11 @@ Each entry's XML is made once (``_KeptEntries``, ``entries``): a story is in
 many feeds (all stories, its section, each writer, each tag), and a build
 with one story changed writes the ten feeds that story is in, whose other
 99 entries each are the last build's. The XML is a function of the entry's
-fields alone, so it is kept under a hash of them (and of the feed class),
-with the code that writes it (this file, feedgenerator's, Python's
-version), in ``<CACHE_PATH>/feeds/entries-<hash>.json`` (absolute_memo.py's
+fields alone, which feedgenerator makes from ``add_item``'s arguments
+alone, so it is kept under a hash of those (``entry_digest``, given by the
+writer with them; else of the entry's fields) and of the feed class, with
+the code that writes it (this file, feedgenerator's, Python's version), in
+``<CACHE_PATH>/feeds/entries-<hash>.json`` (absolute_memo.py's
 ``KeptAnswers``), and written into the feed as it is.
 """
 
@@ -93,6 +95,16 @@ def _fields(value):
     raise TypeError(type(value).__name__)  # not known: made every time
 
 
+def entry_digest(fields: dict) -> str | None:
+    """A digest of the fields an entry is made from (``add_item``'s arguments:
+    feedgenerator makes the entry from them alone); None if they cannot be said."""
+    try:
+        text = json.dumps(_fields(fields), sort_keys=True)
+    except TypeError:
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 class _KeptEntries:
     """``write_items`` with each entry's XML kept (``entries``)."""
 
@@ -114,13 +126,15 @@ class _KeptEntries:
 
         if item.get("pubdate") is None and item.get("updateddate") is None:
             return make()  # (feedgenerator dates such an entry by the wall clock)
-        try:
-            fields = json.dumps([type(self).__qualname__, _fields(item)], sort_keys=True)
-        except TypeError:
-            return make()
-        key = hashlib.blake2b(fields.encode("utf-8", "surrogatepass"),
-                              digest_size=16).hexdigest()
-        return entries.answer(key, make)
+        # The digest of the arguments it was made from (given with them by
+        # the writer, ``entry_digest``), else of the entry itself.
+        digest = item.get("entry_digest")
+        if digest is None:
+            digest = entry_digest(item)
+            if digest is None:
+                return make()
+            digest = f"item:{digest}"
+        return entries.answer(f"{type(self).__qualname__}:{digest}", make)
 
 
 class _ReproducibleDates:
