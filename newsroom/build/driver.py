@@ -583,9 +583,9 @@ def _removing(path: Path | None, spare: Path | None = None):
     ``join`` what is returned.
 
     Files linked from the old site lose a name when it is removed, which
-    changes their ctime: the up-to-date record's digest of the output must
-    be made after the join. The records that identify files by size,
-    modification time and inode may be written meanwhile.
+    changes their change time and link count: the records written
+    meanwhile (the up-to-date record's digest of the output included)
+    identify files by what stays, size, modification time and inode.
     """
     if path is None:
         return None
@@ -1156,13 +1156,15 @@ def build(
                                compression_key(settings) if compressing is not None else None,
                                compressing.handed_out if compressing is not None else (),
                                {relative: links.copies[relative] for relative in links.with_copies})
-            if removing is not None:
-                removing.join()
             if unchanged:
                 # With SOURCE_DATE_EPOCH the time is an input like the others.
+                # (Made while the old site's files go: its digest of the output
+                # leaves out what their removal changes, see up_to_date.py.)
                 until = None if os.environ.get("SOURCE_DATE_EPOCH") else output_valid_until()
                 up_to_date.write_record(unchanged[0], unchanged[1], output, until,
                                         lambda name: _own_name(name, output))
+            if removing is not None:
+                removing.join()
         except OSError as error:
             problem = _storage_problem(error, output)
             if problem is None:

@@ -28,8 +28,9 @@ the earliest such moment is kept with the fingerprint and a build after it
 runs in full.
 
 The record (``builds/<hash of the output path>.json`` in ``CACHE_PATH``) also
-holds a digest of the output tree (names, types, modes, sizes, times and
-inodes): an output someone changed, removed or added files to is rebuilt.
+holds a digest of the output tree (names, types, modes, sizes, modification
+times and inodes): an output someone changed, removed or added files to is
+rebuilt.
 A record that cannot be read or written just means a full build.
 """
 
@@ -47,7 +48,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: the output digest without change times
 HASH_LIMIT = 1 << 20  # bytes: larger content files are known by size, times and inode
 SKIPPED_FOLDERS = {"__pycache__"}
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -160,11 +161,15 @@ def input_fingerprint(settings: dict, settings_path: Path, output: Path, search:
 
 
 def output_digest(output: Path, ignore=lambda name: False) -> str:
-    """A hash of the output tree: names, types, modes, sizes, times, inodes.
+    """A hash of the output tree: names, types, modes, sizes, modification times, inodes.
 
     One line per entry (``ignore``: names left out, at any depth), folder by
     folder in name order, hashed at once: the walk of 7,000 files is most
     of a build with nothing to do, and of the last step of every build.
+    Not the change time: removing the replaced site's names for files the
+    new one links changes it, and the build makes this digest meanwhile.
+    Writing into a file changes its modification time or size, replacing
+    it its inode, ``chmod`` its mode.
     """
     info = os.lstat(output)
     lines = [f".\0{info.st_mode}\0{info.st_ino}\n"]
@@ -176,9 +181,9 @@ def output_digest(output: Path, ignore=lambda name: False) -> str:
         folders = []
         for entry in entries:
             info = entry.stat(follow_symlinks=False)
-            # (names hold no NUL: each line splits into its six fields)
+            # (names hold no NUL: each line splits into its five fields)
             lines.append(f"{relative}{entry.name}\0{info.st_mode}\0{info.st_size}\0"
-                         f"{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\n")
+                         f"{info.st_mtime_ns}\0{info.st_ino}\n")
             if stat.S_ISDIR(info.st_mode):
                 folders.append(entry)
         for entry in folders:

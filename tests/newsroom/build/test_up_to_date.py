@@ -296,6 +296,28 @@ def test_the_output_digest_sees_modes_and_new_files(tmp_path):
     assert output_digest(tmp_path, ignore=lambda name: name == ".hidden") == second
 
 
+def test_the_output_digest_sees_writes_not_a_removed_second_name(tmp_path):
+    """Removing the replaced site's name for a file the new site links (its
+    change time and link count change) leaves the digest as it was; writing
+    into the file, or replacing it, does not."""
+    site, old = tmp_path / "site", tmp_path / "old"
+    site.mkdir()
+    old.mkdir()
+    (site / "index.html").write_text("<p>one</p>")
+    os.link(site / "index.html", old / "index.html")
+    first = output_digest(site)
+    time.sleep(0.01)
+    (old / "index.html").unlink()  # the old site's files going, after the swap
+    assert output_digest(site) == first
+    with open(site / "index.html", "r+") as page:  # same size, new bytes
+        page.write("<p>two</p>")
+    assert output_digest(site) != first
+    second = output_digest(site)
+    (site / "index.html").unlink()
+    (site / "index.html").write_text("<p>two</p>")  # replaced
+    assert output_digest(site) != second
+
+
 def test_installed_packages_are_named_with_their_versions():
     """_distributions reads the metadata folders' names: every package
     importlib.metadata finds is there, with its version, and nothing else."""
