@@ -8,9 +8,9 @@ each page reads while it is rendered (newsroom/core/render_records.py: the
 template variables it looks up, the stories it reads, by digests of their
 values) and keeps the records, with the published file of each page, after
 the swap. On the next build into the same output, a page whose record
-matches is not rendered: its text is read from the published file, and the
-writer (newsroom/build/published_links.py) links that file into the new
-site. A build into a folder with nothing published yet records nothing
+matches is not rendered: the writer (newsroom/build/published_links.py)
+links the published file into the new site, unread (a ``PublishedText``
+stands for it). A build into a folder with nothing published yet records nothing
 (there is nothing to take pages from, and recording costs about 4% of a
 full build): the build after it records, the ones after that take pages
 as published. What it hooks:

@@ -24,6 +24,13 @@ nothing) an ``_open_w`` that keeps Pelican's one-write-per-file rule
   (``Precompression.adopt``);
 * otherwise writes the file as Pelican would.
 
+A page or feed the page records take as published (newsroom/build/page_records.py)
+comes as a ``PublishedText``: it stands for the published file as the records
+checked it, unread, and ``place_published`` links that file (and its copies)
+after checking the link is that very file; one that changed since its check
+fails the build (``PublishedFileChanged``: something else writes into the
+output folder).
+
 The folders the pages go in are made meanwhile in a thread
 (``start_folders``: making 1,500 folders was a fifth of a build with one
 story changed), and those no page was written into are removed after

@@ -37,13 +37,18 @@ STAND_INS = (
 )
 
 
+def _stand_in(owner, name: str, module: str):
+    """A stand-in class for ``owner.name`` (kept on ``owner``: asked again, the same)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    value = _StandInType(name, (StandIn,), {"__module__": module})
+    setattr(owner, name, value)
+    return value
+
+
 class _StandInType(type):
     def __getattr__(cls, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        value = _StandInType(name, (StandIn,), {"__module__": cls.__module__})
-        setattr(cls, name, value)
-        return value
+        return _stand_in(cls, name, cls.__module__)
 
 
 class StandIn(metaclass=_StandInType):
@@ -57,11 +62,7 @@ class StandIn(metaclass=_StandInType):
 
 class _StandInModule(types.ModuleType):
     def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        value = _StandInType(name, (StandIn,), {"__module__": self.__name__})
-        setattr(self, name, value)
-        return value
+        return _stand_in(self, name, self.__name__)
 
 
 def _not_read(reader, source_path):
