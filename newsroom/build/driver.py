@@ -372,13 +372,8 @@ class _Spare:
                 return self.folders
         # No find, or it could not remove something: here, where what fails
         # raises the error that names it.
-        folders = []
-        for folder, names, files in os.walk(self.staging, onerror=_raise):
-            for name in files:
-                os.unlink(os.path.join(folder, name))
-            folders += [os.path.join(folder, name) for name in names]
-        self.folders = folders
-        return folders
+        self.folders = _remove_files(os.fspath(self.staging))
+        return self.folders
 
     def stop(self) -> None:
         """A build that ends early: the cleaning process ends too."""
@@ -386,10 +381,6 @@ class _Spare:
             process, self.process = self.process, None
             process.kill()
             process.wait()
-
-
-def _raise(error: OSError) -> None:
-    raise error
 
 
 def _reuse_spare(output: Path) -> _Spare | None:
@@ -504,11 +495,19 @@ def _swap_into_place(staging: Path, output: Path) -> Path | None:
     return None
 
 
-def _remove_files(root: str) -> None:
-    """Remove everything under ``root`` but its folders (``find``'s work, where there is none)."""
-    for folder, _folders, files in os.walk(root):
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _remove_files(root: str) -> list[str]:
+    """Remove everything under ``root`` but its folders (``find``'s work, where
+    there is none); return the folders. OSError names what could not go."""
+    folders = []
+    for folder, names, files in os.walk(root, onerror=_raise):
         for name in files:  # (files, and symlinks of any kind)
             os.unlink(os.path.join(folder, name))
+        folders += [os.path.join(folder, name) for name in names]
+    return folders
 
 
 class _Removal:
@@ -523,7 +522,6 @@ class _Removal:
     """
 
     def __init__(self, path: Path, spare: Path | None = None):
-        import subprocess
         import threading
 
         self.path, self.spare, self.process, self.thread = path, spare, None, None

@@ -59,7 +59,7 @@ import stat
 from pathlib import Path
 
 from newsroom.build import up_to_date
-from newsroom.build.published_links import PublishedText, file_identity
+from newsroom.build.published_links import PublishedText, file_identity, is_as_recorded
 
 #: Bump when what a record holds, or how digests are made, changes.
 FORMAT = 2
@@ -247,33 +247,15 @@ class PageRecords:
     def _published_text(self, name: str, identity) -> str | None:
         """The text of the published file ``name`` if it has ``identity`` (and the
         build's mode); a ``PublishedText`` (unread) when the writer takes one."""
-        if self._unread:
-            return self._published_unread(name, identity)
-        return self._published_read(name, identity)
-
-    def _published_unread(self, name: str, identity) -> PublishedText | None:
         if identity is None or self.live is None or self.key is None:
             return None
         path = os.path.join(self.live, name)
         try:
-            info = os.lstat(path)
-        except OSError:
-            return None
-        if (not stat.S_ISREG(info.st_mode) or file_identity(info) != identity
-                or (self.file_mode is not None and stat.S_IMODE(info.st_mode) != self.file_mode)):
-            return None
-        return PublishedText(path, identity)
-
-    def _published_read(self, name: str, identity) -> str | None:
-        if identity is None or self.live is None or self.key is None:
-            return None
-        path = os.path.join(self.live, name)
-        try:
+            if self._unread:
+                return (PublishedText(path, identity)
+                        if is_as_recorded(os.lstat(path), identity, self.file_mode) else None)
             with open(path, "rb", buffering=0) as handle:
-                info = os.fstat(handle.fileno())
-                if (not stat.S_ISREG(info.st_mode) or file_identity(info) != identity
-                        or (self.file_mode is not None
-                            and stat.S_IMODE(info.st_mode) != self.file_mode)):
+                if not is_as_recorded(os.fstat(handle.fileno()), identity, self.file_mode):
                     return None
                 return handle.readall().decode("utf-8")
         except (OSError, UnicodeDecodeError):

@@ -68,6 +68,12 @@ def file_identity(info: os.stat_result) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
+def is_as_recorded(info: os.stat_result, identity, file_mode: int | None) -> bool:
+    """A regular file with ``identity`` (``file_identity``) and, unless None, ``file_mode``."""
+    return (stat.S_ISREG(info.st_mode) and file_identity(info) == identity
+            and (file_mode is None or stat.S_IMODE(info.st_mode) == file_mode))
+
+
 class PublishedFileChanged(Exception):
     """A published page changed while the build took it as published (something
     else writes into the output folder)."""
@@ -100,8 +106,7 @@ class PublishedText(str):
         """The file's bytes, if it is still the file checked (else PublishedFileChanged)."""
         try:
             with open(self.path, "rb", buffering=0) as handle:
-                info = os.fstat(handle.fileno())
-                if stat.S_ISREG(info.st_mode) and file_identity(info) == self.identity:
+                if is_as_recorded(os.fstat(handle.fileno()), self.identity, None):
                     return handle.readall()
         except OSError:
             pass
@@ -297,9 +302,7 @@ class PublishedLinks:
         try:
             os.link(published, path)
             info = os.lstat(path)  # what was linked: still the file checked?
-            if (stat.S_ISREG(info.st_mode) and file_identity(info) == text.identity
-                    and (self.file_mode is None
-                         or stat.S_IMODE(info.st_mode) == self.file_mode)):
+            if is_as_recorded(info, text.identity, self.file_mode):
                 self.linked.add(relative)
                 self._link_copies(published, path, relative, info)
                 return
@@ -364,10 +367,7 @@ class PublishedLinks:
                 # for, or it goes.
                 os.link(published + suffix, path + suffix)
                 made.append(path + suffix)
-                copy = os.lstat(path + suffix)
-                if (not stat.S_ISREG(copy.st_mode) or file_identity(copy) != expected
-                        or (self.file_mode is not None
-                            and stat.S_IMODE(copy.st_mode) != self.file_mode)):
+                if not is_as_recorded(os.lstat(path + suffix), expected, self.file_mode):
                     raise FileNotFoundError(path + suffix)
         except OSError:
             for name in made:  # the compression workers make them instead

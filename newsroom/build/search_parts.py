@@ -459,8 +459,12 @@ def index_site(site: Path, parts: int, run: Runner, previous_record: Path | None
         # linked (system calls: Python's lock is free) while Pagefind indexes
         # the others; ``meanwhile`` runs then too. A part that turns out not
         # to be reusable after all is indexed after.
-        candidates = [part for part in found if _may_reuse(part, previous, live)]
-        jobs = [job(part) for part in found if part not in candidates]
+        candidates, jobs = [], []
+        for part in found:
+            if _may_reuse(part, previous, live):
+                candidates.append(part)
+            else:
+                jobs.append(job(part))
         helper = _Meanwhile([functools.partial(link, part) for part in candidates]
                             + ([meanwhile] if meanwhile is not None else []))
         try:

@@ -78,17 +78,6 @@ class NewsFeedWriter(FeedWriter):
             author_link=site_url + "/",
         )
 
-    def _absolute_html(self, item, link: str, site_url: str) -> tuple[str, str]:
-        """(summary, body) with absolute URLs; a story sits in many feeds."""
-        cache = self.__dict__.setdefault("_absolute_html_cache", {})
-        key = (item.source_path, link)
-        if key not in cache:
-            cache[key] = (
-                memo.absolutize(item.summary, link),
-                memo.absolutize(item.get_content(site_url), link),
-            )
-        return cache[key]
-
     def add_feed_item(self, feed, item, site_url):
         # A story is in many feeds: its fields are worked out once a build
         # (stories do not change while feeds are written), with a digest of
@@ -103,7 +92,8 @@ class NewsFeedWriter(FeedWriter):
 
     def _entry_fields(self, item, site_url) -> dict:
         link = absolute_url(site_url, item.url)
-        summary, body = self._absolute_html(item, link, site_url)
+        summary = memo.absolutize(item.summary, link)
+        body = memo.absolutize(item.get_content(site_url), link)
         media = lead_image(item, site_url, self.output_path)
         enclosures = None
         if media:
